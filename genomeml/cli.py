@@ -1,0 +1,150 @@
+"""The ``genomeml`` command line: parse, validate, hand over to one library function per command.
+
+Heavy imports (tensorflow, the simulators) happen inside each command so that
+``genomeml --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from genomeml import __version__
+from genomeml.errors import GenomemlError
+
+log = logging.getLogger("genomeml")
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr, format="genomeml: %(levelname)s: %(message)s")
+
+
+def _write_json(data: dict, path: str | None) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if path is None:
+        return
+    from genomeml.io.atomic import atomic_file
+    with atomic_file(path) as tmp:
+        tmp.write_text(text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="genomeml")
+@click.option("-v", "--verbose", count=True, help="Log progress to stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """genomeml: somatic variant calling and assembly polishing on a plain CPU."""
+    _setup_logging(verbose)
+
+
+# ---------------------------------------------------------------- simulate
+@cli.group()
+def simulate() -> None:
+    """Make truth-known data: tumor/normal BAMs or draft assemblies with their reads."""
+
+
+@simulate.command("somatic")
+@click.option("--ref", "ref", type=click.Path(dir_okay=False), help="Real sequence to simulate on (FASTA).")
+@click.option("--synthetic", type=int, default=None, help="Instead of --ref, generate a genome of this length "
+              "with realistic repeats.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--regions", multiple=True, help="Restrict to chr:start-end or a BED file (repeatable).")
+@click.option("--tumor-depth", type=float, default=60.0, show_default=True)
+@click.option("--normal-depth", type=float, default=40.0, show_default=True)
+@click.option("--purity", type=click.FloatRange(0.05, 1.0), default=0.8, show_default=True)
+@click.option("--contamination", type=click.FloatRange(0.0, 0.5), default=0.0, show_default=True,
+              help="Fraction of tumor cells in the normal sample.")
+@click.option("--somatic-rate", type=float, default=1.0e-4, show_default=True, help="Somatic mutations per bp.")
+@click.option("--germline-rate", type=float, default=1.0e-3, show_default=True, help="Germline variants per bp.")
+@click.option("--min-vaf", type=float, default=0.02, show_default=True)
+@click.option("--platform", type=click.Choice(["illumina", "hifi", "ont"]), default="illumina", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--threads", type=int, default=2, show_default=True)
+def simulate_somatic_cmd(**kwargs) -> None:
+    """Tumor and normal reads with known germline and somatic variants."""
+    from genomeml.simulate.somatic import SomaticSimConfig, simulate_somatic
+    if (kwargs["ref"] is None) == (kwargs["synthetic"] is None):
+        raise click.UsageError("give exactly one of --ref or --synthetic")
+    summary = simulate_somatic(SomaticSimConfig(**kwargs))
+    click.echo(json.dumps(summary, indent=2, sort_keys=True))
+
+
+@simulate.command("assembly")
+@click.option("--ref", "ref", type=click.Path(dir_okay=False), help="Real sequence to simulate on (FASTA).")
+@click.option("--synthetic", type=int, default=None, help="Instead of --ref, generate a genome of this length.")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Output directory.")
+@click.option("--regions", multiple=True, help="Restrict to chr:start-end or a BED file (repeatable).")
+@click.option("--platform", type=click.Choice(["hifi", "ont", "illumina"]), default="hifi", show_default=True)
+@click.option("--depth", type=float, default=30.0, show_default=True)
+@click.option("--error-rate", type=float, default=0.0005, show_default=True,
+              help="Draft errors per bp (mostly homopolymer/STR indels).")
+@click.option("--diploid", is_flag=True, help="Two truth haplotypes, each with its own draft contig.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--threads", type=int, default=2, show_default=True)
+def simulate_assembly_cmd(**kwargs) -> None:
+    """A truth genome, a draft with assembly-like errors and reads aligned to the draft."""
+    from genomeml.simulate.assembly import AssemblySimConfig, simulate_assembly
+    if (kwargs["ref"] is None) == (kwargs["synthetic"] is None):
+        raise click.UsageError("give exactly one of --ref or --synthetic")
+    summary = simulate_assembly(AssemblySimConfig(**kwargs))
+    click.echo(json.dumps(summary, indent=2, sort_keys=True))
+
+
+# ---------------------------------------------------------------- evaluate
+@cli.group()
+def evaluate() -> None:
+    """Score calls or assemblies against a truth."""
+
+
+@evaluate.command("somatic")
+@click.option("--truth", required=True, type=click.Path(dir_okay=False), help="Truth somatic VCF (INFO VAF).")
+@click.option("--calls", required=True, type=click.Path(dir_okay=False), help="Calls VCF; PASS or '.' count.")
+@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False))
+@click.option("--bed", type=click.Path(dir_okay=False), help="Only score inside these regions.")
+@click.option("--germline", type=click.Path(dir_okay=False), help="Truth germline VCF: count FPs that are germline.")
+@click.option("--min-vaf", type=float, default=None, help="Score only truth variants with VAF >= this.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the metrics as JSON here.")
+def evaluate_somatic_cmd(truth, calls, ref, bed, germline, min_vaf, json_out) -> None:
+    """som.py-style precision/recall/F1 for somatic SNVs and indels."""
+    from genomeml.evaluate.somatic import evaluate_somatic, format_somatic_report
+    metrics = evaluate_somatic(truth, calls, ref, bed=bed, germline=germline, min_vaf=min_vaf)
+    _write_json(metrics, json_out)
+    click.echo(format_somatic_report(metrics))
+
+
+@evaluate.command("assembly")
+@click.option("--truth", required=True, type=click.Path(dir_okay=False), help="Truth FASTA.")
+@click.option("--assembly", required=True, type=click.Path(dir_okay=False), help="Assembly FASTA to score.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the metrics as JSON here.")
+@click.option("--threads", type=int, default=2, show_default=True)
+def evaluate_assembly_cmd(truth, assembly, json_out, threads) -> None:
+    """Base-level errors and QV of an assembly against a truth genome."""
+    from genomeml.evaluate.assembly import evaluate_assembly, format_assembly_report
+    metrics = evaluate_assembly(truth, assembly, threads=threads)
+    _write_json(metrics, json_out)
+    click.echo(format_assembly_report(metrics))
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and exit status 1."""
+    try:
+        cli(standalone_mode=False)
+    except GenomemlError as exc:
+        click.echo(f"genomeml: error: {exc}", err=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        click.echo("genomeml: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Open and validate BAM/CRAM files before any work starts.
+
+Each check turns a failure that would otherwise surface deep inside htslib (or as
+silently empty output) into one line naming the file and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import pysam
+
+from genomeml.errors import GenomemlError
+
+
+def open_alignments(path: str | os.PathLike, reference: str | os.PathLike | None = None,
+                    require_index: bool = True) -> pysam.AlignmentFile:
+    """Open a BAM or CRAM for reading, checking existence, format, truncation and index."""
+    path = Path(path)
+    if not path.exists():
+        raise GenomemlError(f"{path}: alignment file not found")
+    if path.stat().st_size == 0:
+        raise GenomemlError(f"{path}: alignment file is empty")
+    is_cram = path.suffix.lower() == ".cram"
+    if is_cram and reference is None:
+        raise GenomemlError(f"{path}: CRAM input needs the reference it was compressed against (--ref)")
+    mode = "rc" if is_cram else "rb"
+    try:
+        handle = pysam.AlignmentFile(str(path), mode, reference_filename=str(reference) if is_cram else None,
+                                     check_sq=False)
+    except (ValueError, OSError) as exc:
+        raise GenomemlError(f"{path}: not a readable {'CRAM' if is_cram else 'BAM'} file ({exc})") from None
+    if not is_cram:
+        try:
+            truncated = not handle.check_truncation()
+        except (ValueError, OSError, AttributeError):
+            truncated = False
+        if truncated:
+            handle.close()
+            raise GenomemlError(f"{path}: BAM file is truncated (no end-of-file marker)")
+    if handle.nreferences == 0:
+        handle.close()
+        raise GenomemlError(f"{path}: header lists no reference contigs (is it unaligned?)")
+    if require_index and not handle.has_index():
+        handle.close()
+        tool = "samtools index"
+        raise GenomemlError(f"{path}: index (.bai/.csi/.crai) not found; create it with: {tool} {path}")
+    return handle
+
+
+def filename(handle: pysam.AlignmentFile) -> str:
+    name = handle.filename
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def check_contigs(handle: pysam.AlignmentFile, reference_contigs: Mapping[str, int],
+                  used: Iterable[str], label: str | None = None) -> None:
+    """Require every contig we work on to exist in the alignment header with the reference's length.
+
+    Extra contigs in the BAM header are fine (as with real whole-genome BAMs sliced to
+    one chromosome); a contig we need that is missing or has another length means the
+    reads were aligned to another reference.
+    """
+    label = label or filename(handle)
+    lengths = dict(zip(handle.references, handle.lengths))
+    for contig in used:
+        if contig not in lengths:
+            raise GenomemlError(f"{label}: contig '{contig}' of the reference is not in the alignment header "
+                                f"(reads aligned to another reference?)")
+        if lengths[contig] != reference_contigs[contig]:
+            raise GenomemlError(f"{label}: contig '{contig}' is {lengths[contig]} bp in the alignment header but "
+                                f"{reference_contigs[contig]} bp in the reference (reads aligned to another reference?)")
+
+
+def sample_name(handle: pysam.AlignmentFile, fallback: str) -> tuple[str, bool]:
+    """The SM of the read groups, or ``fallback`` (and False) when there is none."""
+    groups = handle.header.to_dict().get("RG", [])
+    names = sorted({group["SM"] for group in groups if "SM" in group})
+    if not names:
+        return fallback, False
+    if len(names) > 1:
+        raise GenomemlError(f"{filename(handle)}: read groups name several samples ({', '.join(names)}); give one sample per file")
+    return names[0], True

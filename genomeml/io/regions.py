@@ -1,0 +1,118 @@
+"""Genomic regions: parse ``chr:start-end`` strings and BED files, check them, shard them.
+
+Internally every region is 0-based and half-open, as in BED and pysam.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from genomeml.errors import GenomemlError
+
+_REGION = re.compile(r"^(?P<contig>[^:]+?)(?::(?P<start>[\d,]+)(?:-(?P<end>[\d,]+))?)?$")
+
+
+@dataclass(frozen=True, order=True)
+class Region:
+    contig: str
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __str__(self) -> str:
+        return f"{self.contig}:{self.start + 1}-{self.end}"
+
+
+def parse_region(text: str, contigs: Mapping[str, int]) -> Region:
+    """Parse a samtools-style 1-based inclusive region against known contig lengths."""
+    match = _REGION.match(text.strip())
+    if match is None or match["contig"] not in contigs:
+        name = match["contig"] if match else text
+        if text in contigs:  # contig names may contain ':'
+            return Region(text, 0, contigs[text])
+        raise GenomemlError(f"region '{text}': contig '{name}' is not in the reference")
+    contig = match["contig"]
+    length = contigs[contig]
+    start = int(match["start"].replace(",", "")) - 1 if match["start"] else 0
+    end = int(match["end"].replace(",", "")) if match["end"] else length
+    if start < 0 or start >= end:
+        raise GenomemlError(f"region '{text}': start must be >= 1 and not after the end")
+    if start >= length:
+        raise GenomemlError(f"region '{text}': starts beyond the end of {contig} ({length} bp)")
+    return Region(contig, start, min(end, length))
+
+
+def read_bed(path: str | os.PathLike, contigs: Mapping[str, int]) -> list[Region]:
+    """Read a BED file's first three columns, checking each line against the reference."""
+    path = Path(path)
+    if not path.exists():
+        raise GenomemlError(f"{path}: BED file not found")
+    regions = []
+    with open(path) as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip() or line.startswith(("#", "track", "browser")):
+                continue
+            fields = line.rstrip("\n").split("\t")
+            try:
+                contig, start, end = fields[0], int(fields[1]), int(fields[2])
+            except (IndexError, ValueError):
+                raise GenomemlError(f"{path}:{number}: not a BED line (need contig, start, end)") from None
+            if contig not in contigs:
+                raise GenomemlError(f"{path}:{number}: contig '{contig}' is not in the reference")
+            if start < 0 or end <= start or end > contigs[contig]:
+                raise GenomemlError(f"{path}:{number}: interval {start}-{end} is outside {contig} "
+                                    f"(0-{contigs[contig]}) or empty")
+            regions.append(Region(contig, start, end))
+    return merge_regions(regions)
+
+
+def resolve_regions(specs: Iterable[str] | None, contigs: Mapping[str, int]) -> list[Region]:
+    """Turn CLI ``--regions`` values (regions or BED paths) into merged regions; none means all contigs."""
+    specs = list(specs or [])
+    if not specs:
+        return [Region(name, 0, length) for name, length in contigs.items()]
+    regions: list[Region] = []
+    for spec in specs:
+        if spec.endswith((".bed", ".bed.gz")) or (Path(spec).is_file() and ":" not in spec):
+            regions.extend(read_bed(spec, contigs))
+        else:
+            regions.append(parse_region(spec, contigs))
+    return merge_regions(regions)
+
+
+def merge_regions(regions: Iterable[Region]) -> list[Region]:
+    """Sort and merge overlapping or touching regions, keeping contig order of first appearance."""
+    order: dict[str, int] = {}
+    for region in regions:
+        order.setdefault(region.contig, len(order))
+    merged: list[Region] = []
+    for region in sorted(regions, key=lambda r: (order[r.contig], r.start, r.end)):
+        if merged and merged[-1].contig == region.contig and region.start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Region(last.contig, last.start, max(last.end, region.end))
+        else:
+            merged.append(region)
+    return merged
+
+
+def shard_regions(regions: Iterable[Region], size: int) -> list[Region]:
+    """Cut regions into consecutive pieces of at most ``size`` bp."""
+    if size <= 0:
+        raise GenomemlError(f"shard size must be positive, got {size}")
+    shards = []
+    for region in regions:
+        for start in range(region.start, region.end, size):
+            shards.append(Region(region.contig, start, min(start + size, region.end)))
+    return shards
+
+
+def write_bed(path: str | os.PathLike, regions: Iterable[Region]) -> None:
+    with open(path, "w") as handle:
+        for region in regions:
+            handle.write(f"{region.contig}\t{region.start}\t{region.end}\n")
