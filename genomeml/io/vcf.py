@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import pysam
+import pysam.bcftools  # the bcftools dispatcher is a submodule that "import pysam" does not load
 
 from genomeml.errors import GenomemlError
 

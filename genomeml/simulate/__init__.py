@@ -1,0 +1,1 @@
+"""Truth-known data: genomes, germline and somatic variants, drafts, reads, alignments."""

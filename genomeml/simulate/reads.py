@@ -1,0 +1,249 @@
+"""Read simulators with the error modes that fool variant callers and polishers.
+
+Every read is built with a handful of numpy operations on its template (no per-base
+Python loop). Profiles are drawn per simulation run from a seed, so training data
+covers a spread of instruments rather than one fixed error model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from genomeml.simulate.genome import BASES
+
+_CODE = np.full(256, 4, dtype=np.uint8)
+_CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
+_COMP = np.zeros(256, dtype=np.uint8)
+_COMP[np.frombuffer(b"ACGTN", dtype=np.uint8)] = np.frombuffer(b"TGCAN", dtype=np.uint8)
+
+
+def revcomp_array(seq: np.ndarray) -> np.ndarray:
+    return _COMP[seq[::-1]]
+
+
+def runs(seq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of each homopolymer run."""
+    if len(seq) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    change = np.flatnonzero(seq[1:] != seq[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    lengths = np.diff(np.concatenate([starts, [len(seq)]]))
+    return starts, lengths
+
+
+def _substitute(seq: np.ndarray, mask: np.ndarray, rng: np.random.Generator) -> None:
+    idx = np.flatnonzero(mask)
+    if len(idx):
+        code = _CODE[seq[idx]] % 4
+        seq[idx] = BASES[(code + rng.integers(1, 4, size=len(idx))) % 4]
+
+
+def _resize(template: np.ndarray, counts: np.ndarray, insert_at: np.ndarray,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Apply per-base copy counts (0 = deleted, 2 = duplicated) and random single-base insertions.
+
+    Returns the new sequence and, per new base, whether it came from an error event
+    (so the quality model can lower it).
+    """
+    touched = counts != 1
+    seq = np.repeat(template, counts)
+    flag = np.repeat(touched, counts)
+    if len(insert_at):
+        insert_at = np.minimum(insert_at, len(seq))
+        seq = np.insert(seq, insert_at, BASES[rng.integers(0, 4, size=len(insert_at))])
+        flag = np.insert(flag, insert_at, True)
+    return seq, flag
+
+
+# ----------------------------------------------------------------------------- Illumina
+@dataclass(frozen=True)
+class IlluminaProfile:
+    read_length: int = 150
+    insert_mean: float = 350.0
+    insert_sd: float = 60.0
+    q_max: float = 37.0
+    q_decay: float = 8.0          # mean quality lost by the last cycle
+    q_noise: float = 3.0
+    read2_penalty: float = 2.0
+    binned: bool = False          # NovaSeq-style 4-level qualities
+    calibration: float = 1.0      # true error rate / nominal (Phred) error rate
+    tail_fraction: float = 0.02   # reads ending in a run of Q2 bases
+    hp_indel_base: float = 5e-5   # indel error probability in a 4-bp homopolymer
+    hp_indel_growth: float = 0.5  # log-rate increase per extra homopolymer base
+    random_indel_rate: float = 2e-6
+    ggc_error_rate: float = 0.003  # extra error after GG in the read's own orientation (strand-specific)
+    damage_rate: float = 0.0      # 8-oxoG: G>T on read 1, C>A on read 2
+    duplicate_rate: float = 0.02
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, read_length: int = 150) -> "IlluminaProfile":
+        """A random instrument/library within the range seen in real runs."""
+        return cls(
+            read_length=read_length,
+            insert_mean=float(rng.uniform(280, 500)), insert_sd=float(rng.uniform(40, 110)),
+            q_max=float(rng.uniform(34, 39)), q_decay=float(rng.uniform(3, 14)),
+            q_noise=float(rng.uniform(2, 5)), read2_penalty=float(rng.uniform(0, 4)),
+            binned=bool(rng.random() < 0.4), calibration=float(rng.uniform(0.6, 2.0)),
+            tail_fraction=float(rng.uniform(0, 0.05)),
+            hp_indel_base=float(10 ** rng.uniform(-5, -3.7)), hp_indel_growth=float(rng.uniform(0.3, 0.7)),
+            random_indel_rate=float(10 ** rng.uniform(-6.5, -5)),
+            ggc_error_rate=float(rng.uniform(0, 0.01)),
+            damage_rate=float(rng.choice([0.0, 0.0, 10 ** rng.uniform(-4, -2.7)])),
+            duplicate_rate=float(rng.uniform(0.0, 0.08)),
+        )
+
+    def as_dict(self) -> dict:
+        return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+_BINS = np.array([2, 12, 23, 37])
+
+
+def illumina_read(template: np.ndarray, profile: IlluminaProfile, rng: np.random.Generator,
+                  read2: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Sequence one read (in its own 5'->3' orientation) from a template at least read_length long."""
+    length = profile.read_length
+    starts, lengths = runs(template)
+    counts = np.ones(len(template), dtype=np.int64)
+    long_runs = lengths >= 4
+    p = np.minimum(0.05, profile.hp_indel_base * np.exp(profile.hp_indel_growth * (lengths - 4)))
+    hit = long_runs & (rng.random(len(starts)) < p)
+    counts[starts[hit]] += np.where(rng.random(int(hit.sum())) < 0.55, -1, 1)
+    n_random = rng.binomial(len(template), profile.random_indel_rate * 2)
+    if n_random:
+        pos = rng.integers(0, len(template), size=n_random)
+        counts[pos[: n_random // 2 + 1]] = 0
+    inserts = rng.integers(0, len(template), size=n_random // 2) if n_random > 1 else np.zeros(0, np.int64)
+    seq, _ = _resize(template, counts, inserts, rng)
+    if len(seq) < length:
+        seq = np.concatenate([seq, BASES[rng.integers(0, 4, size=length - len(seq))]])
+    seq = seq[:length].copy()
+
+    x = np.arange(length) / length
+    mean = profile.q_max - profile.q_decay * x ** 2 - (profile.read2_penalty if read2 else 0.0) + rng.normal(0, 1.5)
+    qual = np.clip(np.rint(mean + rng.normal(0, profile.q_noise, size=length)), 2, 41)
+    if rng.random() < profile.tail_fraction:
+        qual[int(rng.integers(int(length * 0.7), length)):] = 2
+    if profile.binned:
+        qual = _BINS[np.searchsorted([7, 18, 30], qual)]
+    error_p = np.minimum(0.75, profile.calibration * 10 ** (-qual / 10))
+    if profile.ggc_error_rate > 0:
+        gg = np.zeros(length, dtype=bool)
+        gg[2:] = (seq[:-2] == ord("G")) & (seq[1:-1] == ord("G"))
+        error_p = error_p + gg * profile.ggc_error_rate
+    _substitute(seq, rng.random(length) < error_p, rng)
+    if profile.damage_rate > 0:
+        target, product = (ord("C"), ord("A")) if read2 else (ord("G"), ord("T"))
+        damaged = (seq == target) & (rng.random(length) < profile.damage_rate)
+        seq[damaged] = product
+    return seq, qual.astype(np.uint8)
+
+
+# ----------------------------------------------------------------------------- long reads
+@dataclass(frozen=True)
+class LongReadProfile:
+    platform: str = "hifi"
+    length_mean: float = 15000.0
+    length_sigma: float = 0.25        # lognormal sigma of read length
+    sub_rate: float = 2e-4
+    ins_rate: float = 1e-4
+    del_rate: float = 1e-4
+    hp_error_base: float = 1e-3       # length-error probability of a 3-bp homopolymer
+    hp_error_growth: float = 0.35
+    hp_deletion_bias: float = 0.5     # share of homopolymer length errors that shorten the run
+    systematic_fraction: float = 0.05  # share of homopolymers (>= 5 bp) with a context-driven error
+    systematic_max: float = 0.4       # highest per-read error probability at such a locus
+    q_high: float = 40.0
+    q_error: float = 15.0
+    q_sd: float = 6.0
+    salt: int = 0                     # which contexts are "hard": fixed per simulated instrument
+
+    @classmethod
+    def draw(cls, platform: str, rng: np.random.Generator) -> "LongReadProfile":
+        salt = int(rng.integers(0, 2 ** 31))
+        if platform == "hifi":
+            return cls("hifi", float(rng.uniform(10000, 20000)), float(rng.uniform(0.15, 0.35)),
+                       float(10 ** rng.uniform(-4.3, -3.5)), float(10 ** rng.uniform(-4.5, -3.7)),
+                       float(10 ** rng.uniform(-4.5, -3.7)), float(10 ** rng.uniform(-3.3, -2.6)),
+                       float(rng.uniform(0.25, 0.5)), float(rng.uniform(0.4, 0.7)),
+                       float(rng.uniform(0.02, 0.12)), float(rng.uniform(0.25, 0.45)),
+                       float(rng.uniform(35, 50)), float(rng.uniform(10, 22)), 6.0, salt)
+        if platform == "ont":
+            return cls("ont", float(rng.uniform(12000, 30000)), float(rng.uniform(0.4, 0.8)),
+                       float(10 ** rng.uniform(-2.3, -1.8)), float(10 ** rng.uniform(-2.5, -2.0)),
+                       float(10 ** rng.uniform(-2.2, -1.7)), float(10 ** rng.uniform(-1.8, -1.3)),
+                       float(rng.uniform(0.15, 0.3)), float(rng.uniform(0.7, 0.9)),
+                       float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.3, 0.5)),
+                       float(rng.uniform(18, 25)), float(rng.uniform(6, 10)), 4.0, salt)
+        raise ValueError(f"no long-read profile for platform {platform!r}")
+
+    def as_dict(self) -> dict:
+        return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+def _context_hash(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, salt: int) -> np.ndarray:
+    """A uniform [0,1) number per homopolymer, fixed by its base, length and 4 flanking bases each side.
+
+    Taking the smaller of the forward and reverse-complement keys makes the "hard"
+    contexts the same on both strands, so reads of either strand share the error.
+    """
+    padded = np.concatenate([np.zeros(4, np.uint64), codes.astype(np.uint64) % 4, np.zeros(4, np.uint64)])
+    before = np.zeros(len(starts), np.uint64)
+    after = np.zeros(len(starts), np.uint64)
+    before_rc = np.zeros(len(starts), np.uint64)
+    after_rc = np.zeros(len(starts), np.uint64)
+    ends = starts + lengths
+    for j in range(4):
+        b = padded[starts + 4 - 1 - j]      # j-th base before the run, walking outward
+        a = padded[ends + 4 + j]            # j-th base after the run
+        before = before * np.uint64(4) + b
+        after = after * np.uint64(4) + a
+        after_rc = after_rc * np.uint64(4) + (np.uint64(3) - b)
+        before_rc = before_rc * np.uint64(4) + (np.uint64(3) - a)
+    base = padded[starts + 4]
+    n = np.minimum(lengths, 31).astype(np.uint64)
+    fwd = ((before * np.uint64(256) + after) * np.uint64(4) + base) * np.uint64(32) + n
+    rev = ((before_rc * np.uint64(256) + after_rc) * np.uint64(4) + (np.uint64(3) - base)) * np.uint64(32) + n
+    key = np.minimum(fwd, rev) ^ np.uint64(salt)
+    key = (key * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(0xFFFFFFFFFFFFFFFF)
+    key ^= key >> np.uint64(29)
+    key = (key * np.uint64(0xBF58476D1CE4E5B9)) & np.uint64(0xFFFFFFFFFFFFFFFF)
+    key ^= key >> np.uint64(32)
+    return (key & np.uint64(0xFFFFFF)).astype(np.float64) / float(0x1000000)
+
+
+def long_read(template: np.ndarray, profile: LongReadProfile, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One long read from a template: homopolymer length errors (some systematic), random indels and substitutions."""
+    starts, lengths = runs(template)
+    counts = np.ones(len(template), dtype=np.int64)
+    homo = lengths >= 3
+    p = np.minimum(0.3, profile.hp_error_base * np.exp(profile.hp_error_growth * (lengths - 3))) * homo
+    shorten = rng.random(len(starts)) < profile.hp_deletion_bias
+    u = _context_hash(_CODE[template], starts, lengths, profile.salt)
+    hard = (lengths >= 5) & (u < profile.systematic_fraction)
+    if hard.any():
+        strength = profile.systematic_max * (0.4 + 0.6 * u[hard] / profile.systematic_fraction)
+        p[hard] = np.maximum(p[hard], strength)
+        shorten[hard] = (u[hard] * 1e4) % 1 < profile.hp_deletion_bias
+    hit = rng.random(len(starts)) < p
+    step = np.where(shorten, -1, 1) * np.where((rng.random(len(starts)) < 0.1) & (lengths > 6), 2, 1)
+    counts[starts[hit]] += step[hit]
+    counts = np.maximum(counts, 0)
+    n = len(template)
+    dels = rng.random(n) < profile.del_rate
+    counts[dels] = 0
+    inserts = np.flatnonzero(rng.random(n) < profile.ins_rate)
+    seq, touched = _resize(template, counts, inserts, rng)
+    seq = seq.copy()
+    sub = rng.random(len(seq)) < profile.sub_rate
+    _substitute(seq, sub, rng)
+    touched = touched | sub
+    # qualities: high on clean bases, low where an error event happened, dipping inside homopolymers
+    qual = rng.normal(profile.q_high, profile.q_sd, size=len(seq))
+    qual[touched] = rng.normal(profile.q_error, profile.q_sd / 2, size=int(touched.sum()))
+    s2, l2 = runs(seq)
+    in_long = np.repeat(l2 >= 6, l2)
+    qual[in_long] -= np.repeat(np.minimum(l2, 20), l2)[in_long] * 0.7
+    return seq, np.clip(np.rint(qual), 3, 60).astype(np.uint8)

@@ -1,0 +1,155 @@
+"""``genomeml simulate somatic``: a tumor/normal pair with known germline and somatic variants."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from genomeml import __version__
+from genomeml.errors import GenomemlError
+from genomeml.io.atomic import atomic_directory
+from genomeml.io.regions import Region, write_bed
+from genomeml.io.vcf import contig_header_lines, write_vcf
+from genomeml.simulate.align import align_reads
+from genomeml.simulate.common import ReadSampler, load_sequences, write_fasta
+from genomeml.simulate.genome import n_free_intervals
+from genomeml.simulate.haplotypes import DiploidGenome
+from genomeml.simulate.reads import IlluminaProfile, LongReadProfile
+from genomeml.simulate.variants import Variant, place_germline, place_somatic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SomaticSimConfig:
+    out: str
+    ref: str | None = None
+    synthetic: int | None = None
+    regions: tuple[str, ...] = ()
+    tumor_depth: float = 60.0
+    normal_depth: float = 40.0
+    purity: float = 0.8
+    contamination: float = 0.0
+    somatic_rate: float = 1e-4
+    germline_rate: float = 1e-3
+    min_vaf: float = 0.02
+    platform: str = "illumina"
+    seed: int = 1
+    threads: int = 2
+
+
+def _confident_intervals(seqs: dict[str, str], regions: list[Region]) -> list[Region]:
+    """Region parts without N (the only places where truth can be known)."""
+    out = []
+    for region in regions:
+        seq = seqs[region.contig][region.start:region.end]
+        out.extend(Region(region.contig, region.start + s, region.start + e) for s, e in n_free_intervals(seq, 1))
+    return out
+
+
+def _somatic_vcf_lines(variants: list[Variant], contigs: dict[str, int], purity: float,
+                       contamination: float) -> tuple[list[str], list[str]]:
+    header = [
+        "##fileformat=VCFv4.2",
+        f"##source=genomeml-simulate-{__version__}",
+        *contig_header_lines(contigs),
+        '##INFO=<ID=VAF,Number=1,Type=Float,Description="Expected fraction of tumor reads carrying the allele">',
+        '##INFO=<ID=NVAF,Number=1,Type=Float,Description="Expected fraction of normal reads carrying the allele '
+        '(tumor-in-normal contamination)">',
+        '##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV or INDEL">',
+        '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="homopolymer, str, near_germline or other">',
+        '##INFO=<ID=HAP,Number=1,Type=Integer,Description="Haplotype (0 or 1) carrying the mutation">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
+    ]
+    body = []
+    for v in variants:
+        nvaf = v.vaf * contamination / purity
+        kind = "SNV" if v.is_snv else "INDEL"
+        body.append(f"{v.contig}\t{v.pos + 1}\t.\t{v.ref}\t{v.alt}\t.\tPASS\t"
+                    f"VAF={v.vaf:.4f};NVAF={nvaf:.4f};TYPE={kind};CONTEXT={v.context};HAP={v.haplotypes[0]}")
+    return header, body
+
+
+def _germline_vcf_lines(variants: list[Variant], contigs: dict[str, int]) -> tuple[list[str], list[str]]:
+    header = [
+        "##fileformat=VCFv4.2",
+        f"##source=genomeml-simulate-{__version__}",
+        *contig_header_lines(contigs),
+        '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="homopolymer, str or other">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTRUTH",
+    ]
+    body = [f"{v.contig}\t{v.pos + 1}\t.\t{v.ref}\t{v.alt}\t.\tPASS\tCONTEXT={v.context}\tGT\t{v.genotype}"
+            for v in variants]
+    return header, body
+
+
+def simulate_somatic(cfg: SomaticSimConfig) -> dict:
+    """Simulate, align and write everything; returns a summary (also saved as simulation.json)."""
+    if cfg.tumor_depth <= 0 or cfg.normal_depth <= 0:
+        raise GenomemlError("depths must be positive")
+    started = time.time()
+    seeds = np.random.SeedSequence(cfg.seed).spawn(5)
+    genome_rng, variant_rng, profile_rng, tumor_rng, normal_rng = (np.random.default_rng(s) for s in seeds)
+    seqs, regions = load_sequences(cfg.ref, cfg.synthetic, cfg.regions, genome_rng)
+    contigs = {name: len(seq) for name, seq in seqs.items()}
+    confident = _confident_intervals(seqs, regions)
+    if not confident:
+        raise GenomemlError("the chosen regions hold no sequence without N")
+
+    germline: list[Variant] = []
+    somatic: list[Variant] = []
+    genomes: dict[str, DiploidGenome] = {}
+    for contig, seq in seqs.items():
+        allowed = [(r.start, r.end) for r in confident if r.contig == contig]
+        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng)
+        s = place_somatic(seq, contig, cfg.somatic_rate, variant_rng, occupancy, g, cfg.purity, cfg.min_vaf)
+        germline += g
+        somatic += s
+        genomes[contig] = DiploidGenome(seq, g, s)
+    log.info("placed %d germline and %d somatic variants", len(germline), len(somatic))
+
+    if cfg.platform == "illumina":
+        profile = IlluminaProfile.draw(profile_rng)
+    else:
+        profile = LongReadProfile.draw(cfg.platform, profile_rng)
+    intervals = [(r.contig, r.start, r.end) for r in confident]
+
+    with atomic_directory(cfg.out) as tmp:
+        write_fasta(tmp / "ref.fa", seqs)
+        counts = {}
+        for sample, depth, scale, rng in (
+                ("TUMOR", cfg.tumor_depth, 2.0, tumor_rng),
+                ("NORMAL", cfg.normal_depth, 2.0 * cfg.contamination / cfg.purity, normal_rng)):
+            def fragment(contig, hap, start, length, frag_rng, _scale=scale):
+                return genomes[contig].fragment(hap, start, length, _scale, frag_rng)
+            sampler = ReadSampler(cfg.platform, profile, prefix=f"{sample[0]}")
+            reads = sampler.reads(intervals, depth, fragment, rng)
+            counts[sample] = align_reads(reads, tmp / "ref.fa", contigs, tmp / f"{sample.lower()}.bam",
+                                         sample, cfg.platform, cfg.threads)
+            log.info("%s: %d alignment records", sample, counts[sample])
+        header, body = _somatic_vcf_lines(somatic, contigs, cfg.purity, cfg.contamination)
+        write_vcf(tmp / "truth.somatic.vcf.gz", header, body)
+        header, body = _germline_vcf_lines(germline, contigs)
+        write_vcf(tmp / "truth.germline.vcf.gz", header, body)
+        write_bed(tmp / "confident.bed", confident)
+        summary = {
+            "genomeml_version": __version__,
+            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items() if k != "out"},
+            "read_profile": profile.as_dict(),
+            "contigs": contigs,
+            "confident_bases": sum(len(r) for r in confident),
+            "germline_variants": len(germline),
+            "somatic_variants": len(somatic),
+            "somatic_snvs": sum(v.is_snv for v in somatic),
+            "somatic_indels": sum(not v.is_snv for v in somatic),
+            "records": {k.lower(): v for k, v in counts.items()},
+        }
+        (tmp / "simulation.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    summary["seconds"] = round(time.time() - started, 1)
+    return summary
