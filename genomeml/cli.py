@@ -131,6 +131,8 @@ def evaluate_assembly_cmd(truth, assembly, json_out, threads) -> None:
 
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit status 1."""
+    import pysam
+    pysam.set_verbosity(0)  # htslib's own [E::...] lines would break the one-line error promise
     try:
         cli(standalone_mode=False)
     except GenomemlError as exc:

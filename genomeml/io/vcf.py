@@ -72,10 +72,22 @@ def normalize_vcf(src: str | os.PathLike, reference: str | os.PathLike, dst: str
     A REF allele that disagrees with the reference is an error: the VCF was made
     against another reference.
     """
-    open_vcf(src).close()
+    with open_vcf(src) as handle:
+        has_contigs = len(handle.header.contigs) > 0
+    if not has_contigs:
+        # bcftools cannot write records whose contig the header does not declare:
+        # declare the reference's contigs (as many callers omit them)
+        fai = Path(str(reference) + ".fai")
+        if not fai.exists():
+            pysam.faidx(str(reference))
+        declared = Path(str(dst) + ".contigs.vcf")
+        pysam.bcftools.reheader("--fai", str(fai), "-o", str(declared), str(src), catch_stdout=False)
+        src_for_norm = declared
+    else:
+        src_for_norm = Path(src)
     try:
-        pysam.bcftools.norm("-m", "-any", "-f", str(reference), "-c", "e", "-O", "v", "-o", str(dst), str(src),
-                            catch_stdout=False)
+        pysam.bcftools.norm("-m", "-any", "-f", str(reference), "-c", "e", "-O", "v", "-o", str(dst),
+                            str(src_for_norm), catch_stdout=False)
     except pysam.utils.SamtoolsError as exc:
         detail = " ".join(str(exc).split())
         if "does not match" in detail or "Reference allele mismatch" in detail or "REF_MISMATCH" in detail:

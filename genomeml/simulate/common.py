@@ -36,6 +36,18 @@ def load_sequences(ref: str | None, synthetic: int | None, regions: Sequence[str
     return seqs, resolve_regions(regions, contigs)
 
 
+def config_record(cfg) -> dict:
+    """A simulation config for simulation.json: file names only, so outputs do not depend on where inputs live."""
+    record = {}
+    for key, value in vars(cfg).items():
+        if key == "out":
+            continue
+        if key == "ref" and value is not None:
+            value = Path(value).name
+        record[key] = list(value) if isinstance(value, tuple) else value
+    return record
+
+
 def write_fasta(path: str | os.PathLike, seqs: dict[str, str], width: int = 60) -> None:
     with open(path, "w") as handle:
         for name, seq in seqs.items():

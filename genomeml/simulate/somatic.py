@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ from genomeml.io.atomic import atomic_directory
 from genomeml.io.regions import Region, write_bed
 from genomeml.io.vcf import contig_header_lines, write_vcf
 from genomeml.simulate.align import align_reads
-from genomeml.simulate.common import ReadSampler, load_sequences, write_fasta
+from genomeml.simulate.common import config_record, ReadSampler, load_sequences, write_fasta
 from genomeml.simulate.genome import n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
 from genomeml.simulate.reads import IlluminaProfile, LongReadProfile
@@ -140,7 +140,7 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
         write_bed(tmp / "confident.bed", confident)
         summary = {
             "genomeml_version": __version__,
-            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(cfg).items() if k != "out"},
+            "config": config_record(cfg),
             "read_profile": profile.as_dict(),
             "contigs": contigs,
             "confident_bases": sum(len(r) for r in confident),
