@@ -82,16 +82,16 @@ class IlluminaProfile:
         """A random instrument/library within the range seen in real runs."""
         return cls(
             read_length=read_length,
-            insert_mean=float(rng.uniform(280, 500)), insert_sd=float(rng.uniform(40, 110)),
-            q_max=float(rng.uniform(34, 39)), q_decay=float(rng.uniform(3, 14)),
-            q_noise=float(rng.uniform(2, 5)), read2_penalty=float(rng.uniform(0, 4)),
+            insert_mean=float(rng.uniform(250, 600)), insert_sd=float(rng.uniform(40, 150)),
+            q_max=float(rng.uniform(34, 39)), q_decay=float(rng.uniform(1, 9)),
+            q_noise=float(rng.uniform(2, 6)), read2_penalty=float(rng.uniform(0, 4)),
             binned=bool(rng.random() < 0.4), calibration=float(rng.uniform(0.6, 2.0)),
             tail_fraction=float(rng.uniform(0, 0.05)),
-            hp_indel_base=float(10 ** rng.uniform(-5, -3.7)), hp_indel_growth=float(rng.uniform(0.3, 0.7)),
-            random_indel_rate=float(10 ** rng.uniform(-6.5, -5)),
+            hp_indel_base=float(10 ** rng.uniform(-4.5, -3.3)), hp_indel_growth=float(rng.uniform(0.3, 0.7)),
+            random_indel_rate=float(10 ** rng.uniform(-5, -4)),
             ggc_error_rate=float(rng.uniform(0, 0.01)),
             damage_rate=float(rng.choice([0.0, 0.0, 10 ** rng.uniform(-4, -2.7)])),
-            duplicate_rate=float(rng.uniform(0.0, 0.08)),
+            duplicate_rate=float(rng.uniform(0.0, 0.04)),
         )
 
     def as_dict(self) -> dict:
@@ -108,7 +108,7 @@ def illumina_read(template: np.ndarray, profile: IlluminaProfile, rng: np.random
     starts, lengths = runs(template)
     counts = np.ones(len(template), dtype=np.int64)
     long_runs = lengths >= 4
-    p = np.minimum(0.05, profile.hp_indel_base * np.exp(profile.hp_indel_growth * (lengths - 4)))
+    p = np.minimum(0.05, profile.hp_indel_base * np.exp(profile.hp_indel_growth * (np.minimum(lengths, 40) - 4)))
     hit = long_runs & (rng.random(len(starts)) < p)
     counts[starts[hit]] += np.where(rng.random(int(hit.sum())) < 0.55, -1, 1)
     n_random = rng.binomial(len(template), profile.random_indel_rate * 2)
@@ -219,7 +219,7 @@ def long_read(template: np.ndarray, profile: LongReadProfile, rng: np.random.Gen
     starts, lengths = runs(template)
     counts = np.ones(len(template), dtype=np.int64)
     homo = lengths >= 3
-    p = np.minimum(0.3, profile.hp_error_base * np.exp(profile.hp_error_growth * (lengths - 3))) * homo
+    p = np.minimum(0.3, profile.hp_error_base * np.exp(profile.hp_error_growth * (np.minimum(lengths, 40) - 3))) * homo
     shorten = rng.random(len(starts)) < profile.hp_deletion_bias
     u = _context_hash(_CODE[template], starts, lengths, profile.salt)
     hard = (lengths >= 5) & (u < profile.systematic_fraction)
