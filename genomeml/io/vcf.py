@@ -140,3 +140,9 @@ def write_vcf(path: str | os.PathLike, header_lines: Sequence[str], body_lines: 
 
 def contig_header_lines(contigs: dict[str, int]) -> list[str]:
     return [f"##contig=<ID={name},length={length}>" for name, length in contigs.items()]
+
+
+def vcf_header(source: str, contigs: dict[str, int], meta: Sequence[str], samples: Sequence[str] = ()) -> list[str]:
+    """A VCF 4.2 header: fileformat, source, extra meta lines, contigs and the #CHROM line."""
+    columns = "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO" + ("\tFORMAT\t" + "\t".join(samples) if samples else "")
+    return ["##fileformat=VCFv4.2", f"##source={source}", *contig_header_lines(contigs), *meta, columns]

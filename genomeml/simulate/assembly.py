@@ -12,12 +12,11 @@ import numpy as np
 from genomeml import __version__
 from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_directory
-from genomeml.io.vcf import contig_header_lines, write_vcf
+from genomeml.io.vcf import vcf_header, write_vcf
 from genomeml.simulate.align import align_reads
-from genomeml.simulate.common import config_record, ReadSampler, load_sequences, write_fasta, write_fastq_gz
+from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta, write_fastq_gz
 from genomeml.simulate.genome import find_tracts, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
-from genomeml.simulate.reads import IlluminaProfile, LongReadProfile
 from genomeml.simulate.variants import Variant, _Occupancy, _random_indel, _snv, _tract_indel, place_germline
 
 log = logging.getLogger(__name__)
@@ -118,14 +117,9 @@ def _truth_contigs(seqs: dict[str, str], regions, diploid: bool, rng: np.random.
 
 
 def _errors_vcf(errors: list[DraftError], contigs: dict[str, int]) -> tuple[list[str], list[str]]:
-    header = [
-        "##fileformat=VCFv4.2",
-        f"##source=genomeml-simulate-{__version__}",
+    header = vcf_header(f"genomeml-simulate-{__version__}", contigs, [
         "##reference=draft.fa",
-        *contig_header_lines(contigs),
-        '##INFO=<ID=KIND,Number=1,Type=String,Description="homopolymer, str, substitution or indel">',
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
-    ]
+        '##INFO=<ID=KIND,Number=1,Type=String,Description="homopolymer, str, substitution or indel">'])
     body = [f"{e.contig}\t{e.pos + 1}\t.\t{e.ref}\t{e.alt}\t.\tPASS\tKIND={e.kind}" for e in errors]
     return header, body
 
@@ -144,8 +138,7 @@ def simulate_assembly(cfg: AssemblySimConfig) -> dict:
     for name, seq in truth.items():
         draft[name], contig_errors = inject_errors(name, seq, cfg.error_rate, error_rng)
         errors += contig_errors
-    profile = IlluminaProfile.draw(profile_rng) if cfg.platform == "illumina" \
-        else LongReadProfile.draw(cfg.platform, profile_rng)
+    profile = draw_profile(cfg.platform, profile_rng)
     draft_contigs = {name: len(seq) for name, seq in draft.items()}
     intervals = [(name, 0, len(seq)) for name, seq in truth.items()]
     depth = cfg.depth / 2 if cfg.diploid else cfg.depth   # each haplotype gets its share of the reads

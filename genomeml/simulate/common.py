@@ -36,6 +36,13 @@ def load_sequences(ref: str | None, synthetic: int | None, regions: Sequence[str
     return seqs, resolve_regions(regions, contigs)
 
 
+def draw_profile(platform: str, rng: np.random.Generator) -> IlluminaProfile | LongReadProfile:
+    """The simulated instrument for one run: a fresh draw per seed spreads training data over instruments."""
+    if platform == "illumina":
+        return IlluminaProfile.draw(rng)
+    return LongReadProfile.draw(platform, rng)
+
+
 def config_record(cfg) -> dict:
     """A simulation config for simulation.json: file names only, so outputs do not depend on where inputs live."""
     record = {}

@@ -14,12 +14,11 @@ from genomeml import __version__
 from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_directory
 from genomeml.io.regions import Region, write_bed
-from genomeml.io.vcf import contig_header_lines, write_vcf
+from genomeml.io.vcf import vcf_header, write_vcf
 from genomeml.simulate.align import align_reads
-from genomeml.simulate.common import config_record, ReadSampler, load_sequences, write_fasta
+from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta
 from genomeml.simulate.genome import n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
-from genomeml.simulate.reads import IlluminaProfile, LongReadProfile
 from genomeml.simulate.variants import Variant, place_germline, place_somatic
 
 log = logging.getLogger(__name__)
@@ -54,18 +53,13 @@ def _confident_intervals(seqs: dict[str, str], regions: list[Region]) -> list[Re
 
 def _somatic_vcf_lines(variants: list[Variant], contigs: dict[str, int], purity: float,
                        contamination: float) -> tuple[list[str], list[str]]:
-    header = [
-        "##fileformat=VCFv4.2",
-        f"##source=genomeml-simulate-{__version__}",
-        *contig_header_lines(contigs),
+    header = vcf_header(f"genomeml-simulate-{__version__}", contigs, [
         '##INFO=<ID=VAF,Number=1,Type=Float,Description="Expected fraction of tumor reads carrying the allele">',
         '##INFO=<ID=NVAF,Number=1,Type=Float,Description="Expected fraction of normal reads carrying the allele '
         '(tumor-in-normal contamination)">',
         '##INFO=<ID=TYPE,Number=1,Type=String,Description="SNV or INDEL">',
         '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="homopolymer, str, near_germline or other">',
-        '##INFO=<ID=HAP,Number=1,Type=Integer,Description="Haplotype (0 or 1) carrying the mutation">',
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO",
-    ]
+        '##INFO=<ID=HAP,Number=1,Type=Integer,Description="Haplotype (0 or 1) carrying the mutation">'])
     body = []
     for v in variants:
         nvaf = v.vaf * contamination / purity
@@ -76,14 +70,9 @@ def _somatic_vcf_lines(variants: list[Variant], contigs: dict[str, int], purity:
 
 
 def _germline_vcf_lines(variants: list[Variant], contigs: dict[str, int]) -> tuple[list[str], list[str]]:
-    header = [
-        "##fileformat=VCFv4.2",
-        f"##source=genomeml-simulate-{__version__}",
-        *contig_header_lines(contigs),
+    header = vcf_header(f"genomeml-simulate-{__version__}", contigs, [
         '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="homopolymer, str or other">',
-        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">',
-        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTRUTH",
-    ]
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">'], samples=["TRUTH"])
     body = [f"{v.contig}\t{v.pos + 1}\t.\t{v.ref}\t{v.alt}\t.\tPASS\tCONTEXT={v.context}\tGT\t{v.genotype}"
             for v in variants]
     return header, body
@@ -114,10 +103,7 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
         genomes[contig] = DiploidGenome(seq, g, s)
     log.info("placed %d germline and %d somatic variants", len(germline), len(somatic))
 
-    if cfg.platform == "illumina":
-        profile = IlluminaProfile.draw(profile_rng)
-    else:
-        profile = LongReadProfile.draw(cfg.platform, profile_rng)
+    profile = draw_profile(cfg.platform, profile_rng)
     intervals = [(r.contig, r.start, r.end) for r in confident]
 
     with atomic_directory(cfg.out) as tmp:
