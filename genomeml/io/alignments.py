@@ -34,8 +34,11 @@ def open_alignments(path: str | os.PathLike, reference: str | os.PathLike | None
         raise GenomemlError(f"{path}: not a readable {'CRAM' if is_cram else 'BAM'} file ({exc})") from None
     if not is_cram:
         try:
-            truncated = not handle.check_truncation()
-        except (ValueError, OSError, AttributeError):
+            # pysam returns None (or True) for an intact BGZF end-of-file marker and raises otherwise
+            truncated = handle.check_truncation() is False
+        except OSError:
+            truncated = True
+        except (ValueError, AttributeError):
             truncated = False
         if truncated:
             handle.close()

@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike, companions: Sequence[str] = ()) -> Iterator[Path]:
     """Yield a temporary path; on success rename it (and ``tmp + suffix`` companions) onto ``path``.
@@ -29,6 +35,7 @@ def atomic_file(path: str | os.PathLike, companions: Sequence[str] = ()) -> Iter
                                     dir=final.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    tmp.chmod(0o666 & ~_umask())  # mkstemp's 0600 would otherwise survive the rename
     try:
         yield tmp
         for suffix in companions:
@@ -52,9 +59,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp's 0700 would otherwise survive the rename
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would otherwise survive the rename
     try:
         yield tmp
         if not final.exists():

@@ -5,6 +5,7 @@ Internally every region is 0-based and half-open, as in BED and pysam.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from typing import Iterable, Mapping
 
 from genomeml.errors import GenomemlError
 
-_REGION = re.compile(r"^(?P<contig>[^:]+?)(?::(?P<start>[\d,]+)(?:-(?P<end>[\d,]+))?)?$")
+_SPAN = re.compile(r"^(?P<start>[\d,]+)(?:-(?P<end>[\d,]+))?$")
+_BRACED = re.compile(r"^\{(?P<contig>[^}]+)\}(?::(?P<start>[\d,]+)(?:-(?P<end>[\d,]+))?)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -31,16 +33,23 @@ class Region:
 
 def parse_region(text: str, contigs: Mapping[str, int]) -> Region:
     """Parse a samtools-style 1-based inclusive region against known contig lengths."""
-    match = _REGION.match(text.strip())
-    if match is None or match["contig"] not in contigs:
-        name = match["contig"] if match else text
-        if text in contigs:  # contig names may contain ':'
-            return Region(text, 0, contigs[text])
-        raise GenomemlError(f"region '{text}': contig '{name}' is not in the reference")
-    contig = match["contig"]
+    text = text.strip()
+    if text in contigs:  # a whole contig, whatever characters its name holds
+        return Region(text, 0, contigs[text])
+    braced = _BRACED.match(text)
+    if braced:  # {name}:start-end, samtools' way of quoting names with ':'
+        contig, start_text, end_text = braced["contig"], braced["start"], braced["end"]
+    else:
+        contig, _, span = text.rpartition(":")
+        numbers = _SPAN.match(span)
+        if not contig or numbers is None:
+            raise GenomemlError(f"region '{text}': contig '{text}' is not in the reference")
+        start_text, end_text = numbers["start"], numbers["end"]
+    if contig not in contigs:
+        raise GenomemlError(f"region '{text}': contig '{contig}' is not in the reference")
     length = contigs[contig]
-    start = int(match["start"].replace(",", "")) - 1 if match["start"] else 0
-    end = int(match["end"].replace(",", "")) if match["end"] else length
+    start = int(start_text.replace(",", "")) - 1 if start_text else 0
+    end = int(end_text.replace(",", "")) if end_text else length
     if start < 0 or start >= end:
         raise GenomemlError(f"region '{text}': start must be >= 1 and not after the end")
     if start >= length:
@@ -54,7 +63,8 @@ def read_bed(path: str | os.PathLike, contigs: Mapping[str, int]) -> list[Region
     if not path.exists():
         raise GenomemlError(f"{path}: BED file not found")
     regions = []
-    with open(path) as handle:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip() or line.startswith(("#", "track", "browser")):
                 continue
@@ -88,6 +98,7 @@ def resolve_regions(specs: Iterable[str] | None, contigs: Mapping[str, int]) -> 
 
 def merge_regions(regions: Iterable[Region]) -> list[Region]:
     """Sort and merge overlapping or touching regions, keeping contig order of first appearance."""
+    regions = list(regions)
     order: dict[str, int] = {}
     for region in regions:
         order.setdefault(region.contig, len(order))

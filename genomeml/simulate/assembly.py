@@ -13,6 +13,7 @@ from genomeml import __version__
 from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_directory
 from genomeml.io.vcf import vcf_header, write_vcf
+from genomeml.pileup.alleles import left_align
 from genomeml.simulate.align import align_reads
 from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta, write_fastq_gz
 from genomeml.simulate.genome import find_tracts, n_free_intervals
@@ -77,7 +78,7 @@ def inject_errors(contig: str, truth: str, rate: float, rng: np.random.Generator
             span = (pos, pos + 1)
         else:
             pos = int(rng.integers(END_MARGIN, len(truth) - END_MARGIN - 10))
-            pos, ref, alt = _random_indel(truth, pos, rng, 3)
+            pos, ref, alt = left_align(truth, *_random_indel(truth, pos, rng, 3))
             span = (pos, pos + len(ref) + len(alt))
         if "N" in ref + alt or not occupancy.take(span[0], span[1], pad=ERROR_SPACING):
             continue

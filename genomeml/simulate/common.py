@@ -11,6 +11,7 @@ import numpy as np
 import pysam
 from tqdm import tqdm
 
+from genomeml.errors import GenomemlError
 from genomeml.io.reference import Reference
 from genomeml.io.regions import Region, resolve_regions
 from genomeml.simulate.align import SimRead
@@ -25,7 +26,7 @@ def load_sequences(ref: str | None, synthetic: int | None, regions: Sequence[str
     """The contigs to simulate on (whole sequences) and the regions within them to use."""
     if synthetic is not None:
         if synthetic < 5000:
-            raise ValueError("--synthetic genome must be at least 5000 bp")
+            raise GenomemlError(f"--synthetic {synthetic}: a synthetic genome must be at least 5000 bp")
         seqs = {"synthetic": synthetic_genome(synthetic, rng)}
         contigs = {"synthetic": synthetic}
     else:

@@ -31,6 +31,8 @@ class DiploidGenome:
             chosen = sorted([v for v in germline + somatic if hap in v.haplotypes], key=lambda v: v.pos)
             self.haps.append(_HapVariants([v.pos for v in chosen], chosen))
         self._somatic = {id(v) for v in somatic}
+        # how far back a variant can start and still overlap a fragment start
+        self._lookback = max([len(v.ref) for v in germline + somatic] + [1])
 
     def fragment(self, hap: int, start: int, length: int, somatic_scale: float,
                  rng: np.random.Generator, slack: int = 64) -> str:
@@ -42,7 +44,7 @@ class DiploidGenome:
         """
         hv = self.haps[hap]
         stop = min(len(self.seq), start + length + slack)
-        lo = bisect.bisect_left(hv.starts, start - 25)
+        lo = bisect.bisect_left(hv.starts, start - self._lookback)
         hi = bisect.bisect_left(hv.starts, stop)
         chosen = []
         for variant in hv.variants[lo:hi]:

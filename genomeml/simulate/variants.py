@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from genomeml.pileup.alleles import left_align
 from genomeml.simulate.genome import BASES, RepeatTract, find_tracts
 
 _OTHER = {b: [c for c in "ACGT" if c != b] for b in "ACGT"}
@@ -88,14 +89,6 @@ def _random_indel(seq: str, pos: int, rng: np.random.Generator, max_len: int) ->
     return pos, seq[pos], seq[pos] + inserted
 
 
-def _left_aligned(seq: str, pos: int, ref: str, alt: str) -> tuple[int, str, str]:
-    """Shift an anchored indel left while the sequence allows (the VCF normal form)."""
-    while pos > 0 and len(ref) != len(alt) and ref[-1] == alt[-1] and seq[pos - 1] != "N":
-        ref, alt = seq[pos - 1] + ref[:-1], seq[pos - 1] + alt[:-1]
-        pos -= 1
-    return pos, ref, alt
-
-
 def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy, tracts: list[RepeatTract],
           indel_fraction: float, repeat_indel_fraction: float, max_indel: int,
           candidate_positions: np.ndarray | None = None) -> tuple[int, str, str, str] | None:
@@ -112,7 +105,7 @@ def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy
             pos = int(rng.choice(candidate_positions)) if candidate_positions is not None \
                 else int(rng.integers(1, len(seq) - max_indel - 2))
             pos, ref, alt = _random_indel(seq, pos, rng, max_indel)
-            pos, ref, alt = _left_aligned(seq, pos, ref, alt)
+            pos, ref, alt = left_align(seq, pos, ref, alt)
             context = "other"
             span_end = pos + len(ref) + max(len(alt), len(ref))
         if "N" in ref or "N" in alt:

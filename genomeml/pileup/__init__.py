@@ -1,0 +1,1 @@
+"""Reads laid onto reference columns: candidate allele counts and per-read arrays for tensors."""
