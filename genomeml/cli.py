@@ -129,6 +129,89 @@ def evaluate_assembly_cmd(truth, assembly, json_out, threads) -> None:
     click.echo(format_assembly_report(metrics))
 
 
+# ---------------------------------------------------------------- somatic calling
+_REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: every reference contig."
+
+
+@cli.command("call-somatic")
+@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False), help="Reference FASTA (indexed).")
+@click.option("--tumor", required=True, type=click.Path(dir_okay=False), help="Tumor BAM/CRAM (indexed).")
+@click.option("--normal", type=click.Path(dir_okay=False), help="Matched normal BAM/CRAM (indexed).")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Output VCF (.vcf.gz, + .tbi).")
+@click.option("--regions", multiple=True, help=_REGIONS_HELP)
+@click.option("--model", help="Model name (somatic-illumina-tn, somatic-illumina-to) or .keras path.")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option("--min-somatic-prob", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="PASS needs the somatic class to win with at least this probability.")
+def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_somatic_prob) -> None:
+    """Find somatic SNVs and indels in a tumor (with its matched normal)."""
+    from genomeml.somatic.call import CallRequest, call_somatic, command_line
+    from genomeml.somatic.postprocess import CallSettings
+    if normal is None:
+        raise GenomemlError("tumor-only calling (no --normal) is not available yet; give the matched normal "
+                            "with --normal")
+    stats = call_somatic(CallRequest(ref, tumor, output, normal, regions, model, threads,
+                                     settings=CallSettings(min_somatic_prob), command=command_line()))
+    log.info("%s", stats)
+
+
+@cli.command("make-examples")
+@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False))
+@click.option("--tumor", required=True, type=click.Path(dir_okay=False))
+@click.option("--normal", type=click.Path(dir_okay=False))
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Examples file (.npz).")
+@click.option("--regions", multiple=True, help=_REGIONS_HELP)
+@click.option("--truth-somatic", type=click.Path(dir_okay=False), help="Label examples: somatic truth VCF.")
+@click.option("--truth-germline", type=click.Path(dir_okay=False), help="Label examples: germline truth VCF.")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the read downsampling.")
+def make_examples_cmd(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads, seed) -> None:
+    """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection."""
+    from genomeml.somatic.make_examples import make_examples
+    if (truth_somatic is None) != (truth_germline is None):
+        raise click.UsageError("give both --truth-somatic and --truth-germline, or neither")
+    summary = make_examples(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads, seed=seed)
+    click.echo(json.dumps(summary, indent=2, sort_keys=True))
+
+
+@cli.group()
+def train() -> None:
+    """Train models from examples, or rebuild the shipped ones from scratch."""
+
+
+@train.command("somatic")
+@click.option("--examples", "examples", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="Training example files (.npz); repeatable.")
+@click.option("--validation", multiple=True, type=click.Path(dir_okay=False), help="Validation example files.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Model file (.keras); card beside it.")
+@click.option("--tumor-only", is_flag=True, help="Train the tumor-only model (normal rows and counts removed).")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=12, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
+def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, threads) -> None:
+    """Train the somatic CNN on labeled examples."""
+    from genomeml.train.somatic import train_somatic
+    card = train_somatic(examples, validation, output, tumor_only, epochs, seed=seed, threads=threads)
+    click.echo(json.dumps(card["metrics"], indent=2, sort_keys=True))
+
+
+@train.command("somatic-recipe")
+@click.option("--workdir", required=True, type=click.Path(file_okay=False), help="Scratch directory.")
+@click.option("--source", "source", required=True, type=click.Path(dir_okay=False),
+              help="The shared GRCh38 chr20 piece (../shared/data/GRCh38_chr20_0_200000.fa).")
+@click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
+@click.option("--simulations", type=click.IntRange(2, 10000), default=36, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=4, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 1000), default=12, show_default=True)
+@click.option("--seed", type=int, default=2024, show_default=True)
+def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed) -> None:
+    """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
+    from genomeml.train.recipe import retrain_somatic
+    metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs)
+    click.echo(json.dumps(metrics, indent=2, sort_keys=True))
+
+
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit status 1."""
     import pysam

@@ -1,0 +1,1 @@
+"""polish stage (see DESIGN.md)."""

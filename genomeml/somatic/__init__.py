@@ -1,0 +1,1 @@
+"""Somatic calling: examples (candidates + tensors), CNN model, calling, VCF postprocessing."""

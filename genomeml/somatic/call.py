@@ -1,0 +1,96 @@
+"""call-somatic: examples -> model probabilities -> VCF, shard by shard, in genome order."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from genomeml.errors import GenomemlError
+from genomeml.io.vcf import write_vcf
+from genomeml.models import resolve_model
+from genomeml.somatic.examples import ExampleSettings, example_info
+from genomeml.somatic.postprocess import CallSettings, header_lines, record_line
+from genomeml.somatic.shards import DEFAULT_SHARD, iter_examples, prepare_inputs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CallRequest:
+    reference: str
+    tumor: str
+    output: str
+    normal: str | None = None
+    regions: Sequence[str] = ()
+    model: str | None = None
+    threads: int = 1
+    shard_size: int = DEFAULT_SHARD
+    settings: CallSettings = field(default_factory=CallSettings)
+    command: str = ""
+
+
+def default_model(tumor_only: bool) -> str:
+    return "somatic-illumina-to" if tumor_only else "somatic-illumina-tn"
+
+
+def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
+    """DeepVariant's rule: a model refuses tensors whose channels it was not trained on."""
+    info = example_info()
+    if card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]:
+        raise GenomemlError(f"{model_path}: model expects channel version {card.get('channel_version')} "
+                            f"shape {card.get('shape')}; this genomeml makes {info['channel_version']} {info['shape']}")
+    if bool(card.get("tumor_only")) != tumor_only:
+        mode = "tumor-only" if card.get("tumor_only") else "tumor-normal"
+        raise GenomemlError(f"{model_path}: this is a {mode} model; use it "
+                            f"{'without' if card.get('tumor_only') else 'with'} --normal")
+
+
+def call_somatic(req: CallRequest) -> dict:
+    """Run the three stages over all regions and write a bgzipped, indexed VCF. Returns timing stats."""
+    if not str(req.output).endswith(".vcf.gz"):
+        raise GenomemlError(f"{req.output}: output must end in .vcf.gz (bgzipped VCF)")
+    tumor_only = req.normal is None
+    inputs = prepare_inputs(req.reference, req.tumor, req.normal, req.regions)
+    model_ref = resolve_model(req.model or default_model(tumor_only))
+    check_card(model_ref.card, model_ref.path, tumor_only)
+
+    from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
+    predictor = Predictor(model_ref.path, req.threads)
+    samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
+    header = header_lines(inputs.contigs, samples, req.command or "genomeml call-somatic",
+                          model_ref.name, str(model_ref.card.get("model_version", "?")), str(req.reference))
+    lines: list[str] = []
+    stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
+    settings = ExampleSettings()
+    clock = time.perf_counter()
+    for _, batch in iter_examples(inputs, settings, req.threads, req.shard_size):
+        stats["examples_s"] += time.perf_counter() - clock
+        if len(batch):
+            t0 = time.perf_counter()
+            features = batch.features
+            probs = predictor.predict(batch.tensors, features)
+            stats["inference_s"] += time.perf_counter() - t0
+            for i, allele in enumerate(batch.alleles):
+                line = record_line(allele, probs[i], batch.tumor[i], batch.normal[i], req.settings)
+                stats["pass"] += "\tPASS\t" in line
+                lines.append(line)
+            stats["candidates"] += len(batch)
+        clock = time.perf_counter()
+    write_vcf(req.output, header, lines)
+    stats["examples_s"] = round(stats["examples_s"], 2)
+    stats["inference_s"] = round(stats["inference_s"], 2)
+    log.info("%d candidates, %d PASS; examples %.1f s, inference %.1f s", stats["candidates"], stats["pass"],
+             stats["examples_s"], stats["inference_s"])
+    return stats
+
+
+def command_line() -> str:
+    return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name] + sys.argv[1:])

@@ -1,0 +1,61 @@
+"""Examples on disk: one compressed .npz per make-examples run, plus example_info.json beside it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from genomeml.errors import GenomemlError
+from genomeml.io.atomic import atomic_file
+from genomeml.pileup.alleles import Allele
+from genomeml.somatic.examples import ExampleBatch, example_info
+
+
+def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
+    path = Path(path)
+    if not path.name.endswith(".npz"):
+        raise GenomemlError(f"{path}: examples output must end in .npz")
+    arrays = {
+        "tensors": batch.tensors, "features": batch.features,
+        "labels": batch.labels if batch.labels is not None else np.full(len(batch), -1, np.int8),
+        "contig": np.array([a.contig for a in batch.alleles], dtype=str),
+        "pos": np.array([a.pos for a in batch.alleles], dtype=np.int64),
+        "ref": np.array([a.ref for a in batch.alleles], dtype=str),
+        "alt": np.array([a.alt for a in batch.alleles], dtype=str),
+    }
+    with atomic_file(path) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+    info_path = path.with_name(path.name[:-4] + ".example_info.json")
+    with atomic_file(info_path) as tmp:
+        tmp.write_text(json.dumps({**example_info(), "n_examples": len(batch)}, indent=2) + "\n")
+
+
+def load_examples(paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
+    """Concatenate example files, refusing any whose channel version differs from this code's."""
+    expected = example_info()["channel_version"]
+    parts: dict[str, list[np.ndarray]] = {}
+    for path in paths:
+        path = Path(path)
+        info_path = path.with_name(path.name[:-4] + ".example_info.json")
+        if not path.exists():
+            raise GenomemlError(f"{path}: examples file not found")
+        if info_path.exists():
+            version = json.loads(info_path.read_text()).get("channel_version")
+            if version != expected:
+                raise GenomemlError(f"{path}: examples have channel version {version}, this genomeml makes {expected}")
+        with np.load(path) as data:
+            for key in data.files:
+                parts.setdefault(key, []).append(data[key])
+    if not parts:
+        raise GenomemlError("no example files given")
+    return {key: np.concatenate(value) for key, value in parts.items()}
+
+
+def alleles_of(data: dict[str, np.ndarray]) -> list[Allele]:
+    return [Allele(str(c), int(p), str(r), str(a)) for c, p, r, a in
+            zip(data["contig"], data["pos"], data["ref"], data["alt"])]

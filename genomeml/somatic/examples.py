@@ -1,0 +1,178 @@
+"""make_examples for somatic calling: candidates from the tumor, a read tensor and count features each.
+
+A tensor is one reference row, then up to TUMOR_ROWS tumor reads, then up to
+NORMAL_ROWS normal reads (zeros in tumor-only mode), over WIDTH reference columns
+centred on the candidate. The count features carry what downsampling hides: exact
+depths and allele counts of both samples.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import pysam
+
+from genomeml.io.regions import Region
+from genomeml.pileup.alleles import Allele
+from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_alleles, find_candidates
+from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, allele_support, encode_reads, order_rows,
+                                    reference_codes, reference_row)
+from genomeml.pileup.reads import DecodedRead, fetch_decoded
+
+log = logging.getLogger(__name__)
+
+HALF_WIDTH = 16
+WIDTH = 2 * HALF_WIDTH + 1
+TUMOR_ROWS = 80
+NORMAL_ROWS = 50
+ROWS = 1 + TUMOR_ROWS + NORMAL_ROWS
+FEATURES = ("tumor_depth", "tumor_alt", "tumor_vaf", "tumor_alt_forward_fraction", "normal_depth", "normal_alt",
+            "normal_vaf", "normal_present", "is_snv", "is_insertion", "is_deletion", "indel_length",
+            "homopolymer_length", "tumor_other_alt_fraction")
+LABELS = ("reference", "germline", "somatic")
+FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
+
+
+@dataclass
+class SiteCounts:
+    """What the VCF reports per sample: depth and reads for ref and alt."""
+    depth: int
+    ref: int
+    alt: int
+
+
+@dataclass
+class ExampleBatch:
+    alleles: list[Allele]
+    tensors: np.ndarray        # (n, ROWS, WIDTH, C) int8
+    features: np.ndarray       # (n, F) float32
+    tumor: list[SiteCounts]
+    normal: list[SiteCounts | None]
+    labels: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.alleles)
+
+
+@dataclass
+class ExampleSettings:
+    thresholds: CandidateThresholds = field(default_factory=CandidateThresholds)
+    min_bq: int = 10
+    seed: int = 0
+    max_reads_per_shard: int = 200_000   # extreme depth: beyond this, reads are downsampled by name hash
+
+
+def example_info() -> dict:
+    """The example_info.json of DeepVariant: what a model trained on these tensors expects."""
+    return {"channel_version": CHANNEL_VERSION, "channels": list(CHANNELS), "shape": [ROWS, WIDTH, len(CHANNELS)],
+            "features": list(FEATURES), "labels": list(LABELS), "tumor_rows": TUMOR_ROWS,
+            "normal_rows": NORMAL_ROWS}
+
+
+def _homopolymer_length(seq: str, i: int) -> int:
+    """Length of the homopolymer starting right after position i (where indels land after left-alignment)."""
+    j = i + 1
+    if j >= len(seq):
+        return 0
+    base = seq[j]
+    k = j
+    while k < len(seq) and seq[k] == base and k - j < 30:
+        k += 1
+    return k - j
+
+
+def _site_counts(counts: AlleleCounts | None, allele: Allele, ref_seq: str, offset: int) -> tuple[SiteCounts, int, int]:
+    """Depth, ref and alt read counts at a candidate, plus alt (forward, reverse)."""
+    if counts is None:
+        return SiteCounts(0, 0, 0), 0, 0
+    fwd, rev = counts.support(allele, ref_seq, offset)
+    alt = fwd + rev
+    if allele.is_snv:
+        i = counts.column(allele.pos)
+        depth = int(counts.depth[i])
+        ref_code = "ACGT".index(ref_seq[allele.pos - offset]) + 1 if ref_seq[allele.pos - offset] in "ACGT" else None
+        ref = int(counts.bases[i, ref_code].sum()) if ref_code else 0
+    else:
+        depth = max(counts.depth_at(allele.pos), counts.depth_at(allele.pos + 1))
+        ref = max(0, depth - alt - sum(int(c.sum()) for a, c in counts.indels.items()
+                                      if a.pos == allele.pos and a != allele))
+    return SiteCounts(depth, ref, alt), fwd, rev
+
+
+def _features(allele: Allele, tumor: SiteCounts, t_fwd: int, normal: SiteCounts | None, ref_seq: str,
+              offset: int, other_alt: int) -> np.ndarray:
+    n = normal or SiteCounts(0, 0, 0)
+    indel_len = abs(len(allele.alt) - len(allele.ref))
+    return np.array([
+        np.log1p(tumor.depth) / 5, np.log1p(tumor.alt) / 5, tumor.alt / max(tumor.depth, 1),
+        t_fwd / max(tumor.alt, 1), np.log1p(n.depth) / 5, np.log1p(n.alt) / 5, n.alt / max(n.depth, 1),
+        1.0 if normal is not None else 0.0, float(allele.is_snv), float(len(allele.alt) > len(allele.ref)),
+        float(len(allele.alt) < len(allele.ref)), min(indel_len, 20) / 20,
+        min(_homopolymer_length(ref_seq, allele.pos - offset), 20) / 20, other_alt / max(tumor.depth, 1),
+    ], dtype=np.float32)
+
+
+class _Sample:
+    """One sample's reads and counts over a shard."""
+
+    def __init__(self, bam: pysam.AlignmentFile, region: Region, ref_seq: str, offset: int,
+                 settings: ExampleSettings):
+        self.reads: list[DecodedRead] = fetch_decoded(bam, region.contig, region.start - FETCH_PAD,
+                                                      region.end + FETCH_PAD)
+        if len(self.reads) > settings.max_reads_per_shard:
+            import zlib
+            keep = sorted(range(len(self.reads)),
+                          key=lambda i: zlib.crc32(self.reads[i].name.encode(), settings.seed))
+            keep = sorted(keep[:settings.max_reads_per_shard])
+            self.reads = [self.reads[i] for i in keep]
+        self.starts = np.array([r.start for r in self.reads], dtype=np.int64)
+        self.max_span = max((len(r.bases) for r in self.reads), default=0)
+        self.counts = count_alleles(self.reads, region.contig, max(offset, region.start - HALF_WIDTH),
+                                    min(offset + len(ref_seq), region.end + HALF_WIDTH), ref_seq, offset,
+                                    settings.min_bq)
+
+    def window_reads(self, start: int, end: int) -> list[DecodedRead]:
+        lo = int(np.searchsorted(self.starts, start - self.max_span, side="left"))
+        hi = int(np.searchsorted(self.starts, end, side="left"))
+        return [r for r in self.reads[lo:hi] if r.end > start]
+
+
+def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
+                        ref_seq: str, offset: int, region: Region, settings: ExampleSettings) -> ExampleBatch:
+    """All candidate examples whose position lies in ``region``.
+
+    ``ref_seq`` must cover ``region`` plus FETCH_PAD on each side (from ``offset``).
+    """
+    tumor = _Sample(tumor_bam, region, ref_seq, offset, settings)
+    normal = _Sample(normal_bam, region, ref_seq, offset, settings) if normal_bam is not None else None
+    candidates = [a for a in find_candidates(tumor.counts, ref_seq, offset, settings.thresholds)
+                  if region.start <= a.pos < region.end]
+    n = len(candidates)
+    tensors = np.zeros((n, ROWS, WIDTH, len(CHANNELS)), dtype=np.int8)
+    features = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    tumor_counts: list[SiteCounts] = []
+    normal_counts: list[SiteCounts | None] = []
+    for k, allele in enumerate(candidates):
+        w0 = allele.pos - HALF_WIDTH
+        ref_codes = reference_codes(ref_seq[w0 - offset:w0 - offset + WIDTH])
+        tensors[k, 0] = reference_row(ref_codes)
+        row = 1
+        for sample, max_rows, value in ((tumor, TUMOR_ROWS, 100), (normal, NORMAL_ROWS, -100)):
+            if sample is None:
+                continue
+            reads = sample.window_reads(w0, w0 + WIDTH)
+            support = np.array([allele_support(r, allele, ref_seq, offset) for r in reads], dtype=np.int8)
+            chosen = order_rows(reads, support, max_rows, settings.seed)
+            encode_reads([reads[i] for i in chosen], support[chosen], w0, ref_codes, value,
+                         tensors[k, row:row + len(chosen)])
+            row = 1 + TUMOR_ROWS
+        t_counts, t_fwd, _ = _site_counts(tumor.counts, allele, ref_seq, offset)
+        n_counts = _site_counts(normal.counts, allele, ref_seq, offset)[0] if normal else None
+        other = sum(1 for a in candidates if a.pos == allele.pos and a != allele)
+        features[k] = _features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other)
+        tumor_counts.append(t_counts)
+        normal_counts.append(n_counts)
+    return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts)

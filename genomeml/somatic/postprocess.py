@@ -1,0 +1,75 @@
+"""postprocess_variants: class probabilities -> VCF 4.2 records. The only stage that writes VCF."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from genomeml import __version__
+from genomeml.io.vcf import vcf_header
+from genomeml.pileup.alleles import Allele
+from genomeml.somatic.examples import SiteCounts
+
+PASS, GERMLINE, REFCALL = "PASS", "GERMLINE", "RefCall"
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    min_somatic_probability: float = 0.5
+
+
+def phred(p_error: float, cap: float = 99.0) -> float:
+    return min(cap, -10.0 * math.log10(max(p_error, 1e-12)))
+
+
+def header_lines(contigs: dict[str, int], samples: list[str], command: str, model_name: str,
+                 model_version: str, reference: str) -> list[str]:
+    meta = [
+        f"##genomeml_command={command}",
+        f"##genomeml_model={model_name} version={model_version}",
+        f"##reference={reference}",
+        '##FILTER=<ID=PASS,Description="Somatic mutation">',
+        '##FILTER=<ID=GERMLINE,Description="Germline variant (present in the normal or inherited)">',
+        '##FILTER=<ID=RefCall,Description="Not a variant: reference, sequencing or mapping artifact">',
+        '##INFO=<ID=PSOM,Number=1,Type=Float,Description="Model probability that the allele is somatic">',
+        '##INFO=<ID=PGERM,Number=1,Type=Float,Description="Model probability that the allele is germline">',
+        '##INFO=<ID=PREF,Number=1,Type=Float,Description="Model probability of reference or artifact">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality (Phred)">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth (overlapping mates once)">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Reads supporting REF and ALT">',
+        '##FORMAT=<ID=VAF,Number=A,Type=Float,Description="ALT reads / depth">',
+    ]
+    return vcf_header(f"genomeml-{__version__}", contigs, meta, samples)
+
+
+def _sample_field(gt: str, gq: int, counts: SiteCounts) -> str:
+    vaf = counts.alt / counts.depth if counts.depth else 0.0
+    return f"{gt}:{gq}:{counts.depth}:{counts.ref},{counts.alt}:{vaf:.4f}"
+
+
+def record_line(allele: Allele, probs: np.ndarray, tumor: SiteCounts, normal: SiteCounts | None,
+                settings: CallSettings) -> str:
+    p_ref, p_germ, p_som = (float(x) for x in probs)
+    label = int(np.argmax(probs))
+    if label == 2 and p_som >= settings.min_somatic_probability:
+        status = PASS
+    elif label == 1:
+        status = GERMLINE
+    else:
+        status = REFCALL
+    qual = phred(1.0 - p_som)
+    gq = int(round(phred(1.0 - max(p_ref, p_germ, p_som))))
+    tumor_vaf = tumor.alt / tumor.depth if tumor.depth else 0.0
+    variant_gt = "1/1" if tumor_vaf > 0.85 else "0/1"
+    tumor_gt = "0/0" if status == REFCALL else variant_gt
+    fields = [allele.contig, str(allele.pos + 1), ".", allele.ref, allele.alt, f"{qual:.2f}", status,
+              f"PSOM={p_som:.4f};PGERM={p_germ:.4f};PREF={p_ref:.4f}", "GT:GQ:DP:AD:VAF",
+              _sample_field(tumor_gt, gq, tumor)]
+    if normal is not None:
+        normal_vaf = normal.alt / normal.depth if normal.depth else 0.0
+        normal_gt = ("1/1" if normal_vaf > 0.85 else "0/1") if status == GERMLINE else "0/0"
+        fields.append(_sample_field(normal_gt, gq, normal))
+    return "\t".join(fields)

@@ -1,0 +1,106 @@
+"""Input validation and the sharded, optionally multi-process, example generation that
+make-examples and call-somatic share."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from tqdm import tqdm
+
+from genomeml.errors import GenomemlError
+from genomeml.io.alignments import check_contigs, open_alignments, sample_name
+from genomeml.io.reference import Reference
+from genomeml.io.regions import Region, resolve_regions, shard_regions
+from genomeml.somatic.examples import FETCH_PAD, ExampleBatch, ExampleSettings, make_shard_examples
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SHARD = 200_000
+
+
+@dataclass
+class SomaticInputs:
+    reference: Path
+    tumor: Path
+    normal: Path | None
+    regions: list[Region]
+    contigs: dict[str, int]
+    tumor_sample: str
+    normal_sample: str | None
+
+
+def _sample(path: Path, reference: Path, fallback: str, contigs: dict[str, int], used: list[str]) -> str:
+    with open_alignments(path, reference) as handle:
+        check_contigs(handle, contigs, used)
+        name, found = sample_name(handle, fallback)
+    if not found:
+        log.warning("%s: no read group with SM; naming the sample '%s' after the file", path, name)
+    return name
+
+
+def prepare_inputs(reference: str | os.PathLike, tumor: str | os.PathLike, normal: str | os.PathLike | None,
+                   region_specs: Sequence[str] | None) -> SomaticInputs:
+    """Check every input before any work: files, indexes, contigs, samples and regions."""
+    with Reference(reference) as ref:
+        contigs = dict(ref.contigs)
+    regions = resolve_regions(region_specs, contigs)
+    order = {name: i for i, name in enumerate(contigs)}
+    regions.sort(key=lambda r: (order[r.contig], r.start))
+    used = sorted({r.contig for r in regions}, key=order.get)
+    tumor_name = _sample(Path(tumor), Path(reference), Path(tumor).name.split(".")[0], contigs, used)
+    normal_name = None
+    if normal is not None:
+        normal_name = _sample(Path(normal), Path(reference), Path(normal).name.split(".")[0], contigs, used)
+        if normal_name == tumor_name:
+            normal_name = normal_name + "_normal"
+            log.warning("tumor and normal share the sample name; calling the normal '%s'", normal_name)
+    return SomaticInputs(Path(reference), Path(tumor), Path(normal) if normal else None, regions, contigs,
+                         tumor_name, normal_name)
+
+
+_STATE: dict = {}
+
+
+def _init(inputs: SomaticInputs, settings: ExampleSettings) -> None:
+    import pysam
+    _STATE["ref"] = Reference(inputs.reference)
+    _STATE["tumor"] = open_alignments(inputs.tumor, inputs.reference)
+    _STATE["normal"] = open_alignments(inputs.normal, inputs.reference) if inputs.normal else None
+    _STATE["settings"] = settings
+    pysam.set_verbosity(0)
+
+
+def _run(shard: Region) -> tuple[Region, ExampleBatch]:
+    ref: Reference = _STATE["ref"]
+    offset = max(0, shard.start - FETCH_PAD)
+    ref_seq = ref.fetch(shard.contig, offset, shard.end + FETCH_PAD)
+    batch = make_shard_examples(_STATE["tumor"], _STATE["normal"], ref_seq, offset, shard, _STATE["settings"])
+    return shard, batch
+
+
+def iter_examples(inputs: SomaticInputs, settings: ExampleSettings, threads: int = 1,
+                  shard_size: int = DEFAULT_SHARD) -> Iterator[tuple[Region, ExampleBatch]]:
+    """Example batches per shard, in genome order, computed by ``threads`` processes."""
+    shards = shard_regions(inputs.regions, shard_size)
+    bar = tqdm(total=sum(len(s) for s in shards), desc="examples", unit="bp", unit_scale=True,
+               disable=None, leave=False, mininterval=1.0)
+    try:
+        if threads <= 1 or len(shards) <= 1:
+            _init(inputs, settings)
+            for shard in shards:
+                result = _run(shard)
+                bar.update(len(shard))
+                yield result
+        else:
+            ctx = mp.get_context("spawn")  # never fork a process that may hold TensorFlow threads
+            with ctx.Pool(threads, initializer=_init, initargs=(inputs, settings)) as pool:
+                for result in pool.imap(_run, shards):
+                    bar.update(len(result[0]))
+                    yield result
+    finally:
+        bar.close()

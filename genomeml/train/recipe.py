@@ -1,0 +1,121 @@
+"""The recipe that rebuilds the shipped somatic models from scratch: simulate a spread of
+tumor/normal pairs, make labeled examples, train the tumor-normal and tumor-only CNNs.
+
+Training sequence is the real chr20 stretch 60,001-130,000 of the shared GRCh38 piece
+plus synthetic genomes; chr20:130,001-200,000 and the hs37d5 sequence stay unseen for
+benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing as mp
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from genomeml.errors import GenomemlError
+
+log = logging.getLogger(__name__)
+
+TRAINING_REGION = "chr20:60001-130000"
+
+
+@dataclass
+class SimPlan:
+    name: str
+    synthetic: int | None
+    tumor_depth: float
+    normal_depth: float
+    purity: float
+    contamination: float
+    germline_rate: float
+    somatic_rate: float
+    seed: int
+
+
+def somatic_plan(n_train: int = 36, n_valid: int = 4, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
+    """Simulation settings spread over depths, purities, contamination and sequence sources."""
+    rng = np.random.default_rng(seed)
+    plans = []
+    for i in range(n_train + n_valid):
+        plans.append(SimPlan(
+            name=f"sim{i:03d}",
+            synthetic=None if i % 2 == 0 else 100_000,
+            tumor_depth=float(np.round(rng.uniform(25, 110))),
+            normal_depth=float(np.round(rng.uniform(20, 60))),
+            purity=float(np.round(rng.uniform(0.3, 1.0), 2)),
+            contamination=float(rng.choice([0.0, 0.0, 0.0, 0.02, 0.05, 0.1])),
+            germline_rate=float(np.round(rng.uniform(0.6e-3, 1.5e-3), 5)),
+            somatic_rate=1e-3,
+            seed=int(seed * 1000 + i),
+        ))
+    return plans[:n_train], plans[n_train:]
+
+
+def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
+    plan, workdir, source = args
+    from genomeml.simulate.somatic import SomaticSimConfig, simulate_somatic
+    from genomeml.somatic.make_examples import make_examples
+    sim_dir = Path(workdir) / "sims" / plan.name
+    examples = Path(workdir) / "examples" / f"{plan.name}.npz"
+    if examples.exists():
+        return {"name": plan.name, "examples": str(examples), "cached": True}
+    started = time.time()
+    cfg = SomaticSimConfig(out=str(sim_dir), ref=None if plan.synthetic else source, synthetic=plan.synthetic,
+                           regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
+                           normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
+                           somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
+                           threads=1)
+    simulate_somatic(cfg)
+    regions = [] if plan.synthetic else [TRAINING_REGION]
+    summary = make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
+                            examples, regions=regions, truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
+                            truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed)
+    for name in ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"):
+        (sim_dir / name).unlink()    # the examples hold what training needs; keep truth and config only
+    return {"name": plan.name, "seconds": round(time.time() - started, 1), **summary, "examples": str(examples)}
+
+
+def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,
+                           n_train: int = 36, n_valid: int = 4, seed: int = 2024) -> tuple[list[str], list[str], list[dict]]:
+    if not Path(source_fasta).exists():
+        raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
+    train, valid = somatic_plan(n_train, n_valid, seed)
+    jobs = [(p, str(workdir), source_fasta) for p in train + valid]
+    if threads > 1:
+        with mp.get_context("spawn").Pool(threads) as pool:
+            results = list(pool.imap(_simulate_and_examples, jobs))
+    else:
+        results = [_simulate_and_examples(j) for j in jobs]
+    for r in results:
+        log.info("%s", r)
+    files = [r["examples"] for r in results]
+    return files[:len(train)], files[len(train):], results
+
+
+def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
+                    threads: int = 2, n_train: int = 36, n_valid: int = 4, seed: int = 2024,
+                    epochs: int = 12, tumor_only_too: bool = False) -> dict:
+    """Rebuild the shipped somatic model(s) from scratch into ``models_dir``."""
+    from genomeml.train.somatic import train_somatic
+    started = time.time()
+    train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed)
+    data_seconds = round(time.time() - started, 1)
+    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed)
+    extra = {"data": {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
+                      "training_region": TRAINING_REGION, "synthetic_length": 100_000,
+                      "simulations": [asdict(p) for p in train_plan],
+                      "validation_simulations": [asdict(p) for p in valid_plan],
+                      "data_seconds": data_seconds}}
+    cards = {}
+    wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])
+    for name, tumor_only in wanted:
+        cards[name] = train_somatic(train_files, valid_files, Path(models_dir) / f"{name}.keras",
+                                    tumor_only=tumor_only, epochs=epochs, seed=seed, threads=threads,
+                                    extra_card=extra)
+    return {name: card["metrics"] for name, card in cards.items()}

@@ -1,0 +1,118 @@
+"""Train the somatic CNN from example files and export it with its model card."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from genomeml import __version__
+from genomeml.errors import GenomemlError
+from genomeml.io.atomic import atomic_file
+from genomeml.models import card_path
+from genomeml.somatic.dataset import load_examples
+from genomeml.somatic.examples import FEATURES, LABELS, TUMOR_ROWS, example_info
+
+log = logging.getLogger(__name__)
+
+NORMAL_FEATURES = [i for i, name in enumerate(FEATURES) if name.startswith("normal_")]
+
+
+def strip_normal(tensors: np.ndarray, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What a tumor-only run sees: no normal rows, no normal counts."""
+    tensors = tensors.copy()
+    features = features.copy()
+    tensors[:, 1 + TUMOR_ROWS:] = 0
+    features[:, NORMAL_FEATURES] = 0
+    return tensors, features
+
+
+def class_report(labels: np.ndarray, predicted: np.ndarray) -> dict:
+    report = {}
+    for k, name in enumerate(LABELS):
+        tp = int(((predicted == k) & (labels == k)).sum())
+        fp = int(((predicted == k) & (labels != k)).sum())
+        fn = int(((predicted != k) & (labels == k)).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[name] = {"n": int((labels == k).sum()), "precision": round(precision, 4),
+                        "recall": round(recall, 4), "f1": round(f1, 4)}
+    report["accuracy"] = round(float((labels == predicted).mean()), 4) if len(labels) else 0.0
+    return report
+
+
+def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], output: str | os.PathLike,
+                  tumor_only: bool = False, epochs: int = 12, batch_size: int = 128, seed: int = 1,
+                  learning_rate: float = 2e-3, threads: int = 2, extra_card: dict | None = None) -> dict:
+    """Fit the CNN and write ``output`` (.keras) plus its card; returns the card."""
+    output = Path(output)
+    if output.suffix != ".keras":
+        raise GenomemlError(f"{output}: model output must end in .keras")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import tensorflow as tf
+    from genomeml.somatic.model import build_model
+    tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+    started = time.time()
+    train = load_examples(train_files)
+    valid = load_examples(validation_files) if validation_files else None
+    for name, data in (("training", train), ("validation", valid)):
+        if data is not None and (data["labels"] < 0).any():
+            raise GenomemlError(f"{name} examples without labels (make them with --truth-somatic/--truth-germline)")
+    x_t, f_t, y_t = train["tensors"], train["features"], train["labels"].astype(np.int64)
+    if tumor_only:
+        x_t, f_t = strip_normal(x_t, f_t)
+    counts = np.bincount(y_t, minlength=len(LABELS))
+    log.info("training on %d examples: %s", len(y_t), dict(zip(LABELS, counts.tolist())))
+    if (counts == 0).any():
+        raise GenomemlError(f"training examples lack a class: {dict(zip(LABELS, counts.tolist()))}")
+    # balanced-ish: rarer classes weigh more, but not in full proportion (keeps precision on the common class)
+    weights = (len(y_t) / (len(LABELS) * counts)) ** 0.5
+    info = example_info()
+    model = build_model(*info["shape"], len(info["features"]), info["tumor_rows"], info["normal_rows"],
+                        n_classes=len(LABELS))
+    steps = int(np.ceil(len(y_t) / batch_size)) * epochs
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    validation_data = None
+    if valid is not None:
+        x_v, f_v = (strip_normal(valid["tensors"], valid["features"]) if tumor_only
+                    else (valid["tensors"], valid["features"]))
+        validation_data = ((x_v, f_v), valid["labels"].astype(np.int64))
+    history = model.fit((x_t, f_t), y_t, batch_size=batch_size, epochs=epochs, shuffle=True,
+                        class_weight={k: float(w) for k, w in enumerate(weights)},
+                        validation_data=validation_data, verbose=2 if log.isEnabledFor(logging.INFO) else 0)
+    metrics = {"train_loss": round(float(history.history["loss"][-1]), 4)}
+    if validation_data is not None:
+        predicted = np.argmax(model.predict(validation_data[0], batch_size=512, verbose=0), axis=1)
+        metrics["validation"] = class_report(validation_data[1], predicted)
+    card = {
+        "model_version": f"{__version__}",
+        "architecture": "read-set CNN (per-read Conv2D 1x5 x2, per-sample mean/max pooling, Conv1D x2, dense)",
+        "parameters": int(model.count_params()),
+        **info,
+        "tumor_only": tumor_only,
+        "training": {"train_files": [Path(p).name for p in train_files],
+                     "validation_files": [Path(p).name for p in validation_files],
+                     "examples": int(len(y_t)), "class_counts": dict(zip(LABELS, counts.tolist())),
+                     "class_weights": [round(float(w), 4) for w in weights], "epochs": epochs,
+                     "batch_size": batch_size, "learning_rate": learning_rate, "seed": seed,
+                     "seconds": round(time.time() - started, 1), **(extra_card or {})},
+        "metrics": metrics,
+    }
+    with atomic_file(output) as tmp:   # the temporary name keeps the .keras suffix keras insists on
+        model.save(tmp)
+    with atomic_file(card_path(output)) as tmp:
+        tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    return card
