@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from genomeml.pileup.alleles import Allele, indel_allele
-from genomeml.pileup.reads import A, EMPTY, N, T, DecodedRead
+from genomeml.pileup.reads import A, EMPTY, N, T, DecodedRead, ReadBlock
 
 N_CODES = 7
 
@@ -55,36 +55,39 @@ def read_alleles(read: DecodedRead, ref_seq: str, contig: str, offset: int) -> l
     return cached
 
 
-def count_alleles(reads: list[DecodedRead], contig: str, start: int, end: int, ref_seq: str, offset: int,
-                  min_bq: int = 10) -> AlleleCounts:
-    """Allele counts of ``reads`` over [start, end); ``ref_seq`` starts at contig position ``offset``."""
+def count_alleles(reads: list[DecodedRead] | ReadBlock, contig: str, start: int, end: int, ref_seq: str,
+                  offset: int, min_bq: int = 10, chunk: int = 20000) -> AlleleCounts:
+    """Allele counts of ``reads`` over [start, end); ``ref_seq`` starts at contig position ``offset``.
+
+    Works on chunks of reads so the flat per-column arrays stay a few tens of MB.
+    """
+    block = reads if isinstance(reads, ReadBlock) else ReadBlock(reads)
     n = end - start
-    pieces_pos, pieces_code, pieces_strand = [], [], []
+    bases = np.zeros(n * N_CODES * 2, dtype=np.int64)
+    depth = np.zeros(n, dtype=np.int64)
+    for lo in range(0, len(block), chunk):
+        hi = min(len(block), lo + chunk)
+        lengths = block.lengths[lo:hi]
+        first = int(block.offsets[lo]) if hi > lo else 0
+        last = int(block.offsets[hi - 1] + lengths[-1]) if hi > lo else 0
+        rel = np.arange(last - first, dtype=np.int64) - np.repeat(block.offsets[lo:hi] - first, lengths)
+        pos = rel + np.repeat(block.starts[lo:hi] - start, lengths)
+        keep = (pos >= 0) & (pos < n) & (rel >= np.repeat(block.count_from[lo:hi] - block.starts[lo:hi], lengths))
+        codes = block.bases[first:last]
+        low_quality = (block.quals[first:last] < min_bq) & (codes >= A) & (codes <= T)
+        codes = np.where(low_quality, N, codes)[keep].astype(np.int64)   # low quality: covers, is no base
+        strand = np.repeat(block.reverse[lo:hi], lengths)[keep]
+        pos = pos[keep]
+        bases += np.bincount((pos * N_CODES + codes) * 2 + strand, minlength=n * N_CODES * 2)
+        depth += np.bincount(pos[codes != EMPTY], minlength=n)
     indels: dict[Allele, np.ndarray] = {}
-    for read in reads:
-        lo = max(read.start, read.count_from, start)
-        hi = min(read.end, end)
-        if hi > lo:
-            sl = slice(lo - read.start, hi - read.start)
-            codes = read.bases[sl]
-            low_quality = (read.quals[sl] < min_bq) & (codes >= A) & (codes <= T)
-            pieces_pos.append(np.arange(lo - start, hi - start))
-            pieces_code.append(np.where(low_quality, N, codes))  # low quality: covers, not counted as a base
-            pieces_strand.append(np.full(hi - lo, int(read.reverse), dtype=np.int64))
+    for read in block.reads:
         if read.indels:
             for allele in read_alleles(read, ref_seq, contig, offset):
                 if start <= allele.pos < end and allele.pos >= read.count_from - 1:
                     counts = indels.setdefault(allele, np.zeros(2, dtype=np.int64))
                     counts[int(read.reverse)] += 1
-    bases = np.zeros((n, N_CODES, 2), dtype=np.int64)
-    depth = np.zeros(n, dtype=np.int64)
-    if pieces_pos:
-        pos = np.concatenate(pieces_pos)
-        code = np.concatenate(pieces_code).astype(np.int64)
-        strand = np.concatenate(pieces_strand)
-        bases = np.bincount((pos * N_CODES + code) * 2 + strand, minlength=n * N_CODES * 2).reshape(n, N_CODES, 2)
-        depth = np.bincount(pos[code != EMPTY], minlength=n)
-    return AlleleCounts(contig, start, end, depth, bases, indels)
+    return AlleleCounts(contig, start, end, depth, bases.reshape(n, N_CODES, 2), indels)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 
 from genomeml.pileup.alleles import Allele
 from genomeml.pileup.candidates import read_alleles
-from genomeml.pileup.reads import A, C, DEL, EMPTY, G, N, T, DecodedRead
+from genomeml.pileup.reads import A, C, DEL, EMPTY, G, N, T, DecodedRead, ReadBlock
 
 CHANNELS = ("base", "base_quality", "mapping_quality", "strand", "mismatch", "supports_allele",
             "insertion_after", "sample")
@@ -53,31 +53,55 @@ def order_rows(reads: list[DecodedRead], support: np.ndarray, max_rows: int, see
     Depends only on read names and the seed, so a region gives the same tensor
     whatever else is in the file or how it is sharded.
     """
-    keys = [(0 if s > 0 else 1 if s < 0 else 2, zlib.crc32(r.name.encode(), seed) & 0xFFFFFFFF)
-            for r, s in zip(reads, support)]
-    chosen = sorted(range(len(reads)), key=lambda i: keys[i])[:max_rows]
-    return sorted(chosen, key=lambda i: (keys[i][0], reads[i].start, keys[i][1]))
+    hashes = np.fromiter((zlib.crc32(r.name.encode(), seed) for r in reads), dtype=np.int64, count=len(reads))
+    starts = np.fromiter((r.start for r in reads), dtype=np.int64, count=len(reads))
+    return order_by(np.asarray(support), hashes, starts, max_rows).tolist()
+
+
+def order_by(support: np.ndarray, hashes: np.ndarray, starts: np.ndarray, max_rows: int) -> np.ndarray:
+    """``order_rows`` on arrays: carriers, then spanning reads, then the rest; downsampled by hash."""
+    group = np.where(support > 0, 0, np.where(support < 0, 1, 2))
+    chosen = np.lexsort((hashes, group))[:max_rows]
+    return chosen[np.lexsort((hashes[chosen], starts[chosen], group[chosen]))]
+
+
+def encode_rows(block: ReadBlock, indices: np.ndarray, support: np.ndarray, window_start: int,
+                ref_codes: np.ndarray, sample_value: int, out: np.ndarray) -> None:
+    """Fill ``out[:len(indices)]`` (zeroed) with the block's reads ``indices`` laid onto the window."""
+    if len(indices) == 0:
+        return
+    flat, valid = block.grid(indices, window_start, len(ref_codes))
+    codes = np.where(valid, block.bases[flat], EMPTY)
+    covered = codes != EMPTY
+    rows = out[:len(indices)]
+    rows[..., 0] = _BASE_VALUE[codes]
+    rows[..., 1] = np.minimum(block.quals[flat], 50) * 2 * covered
+    rows[..., 2] = (np.minimum(block.mapq[indices], 60) * 100 // 60)[:, None] * covered
+    rows[..., 3] = np.where(block.reverse[indices], -100, 100)[:, None] * covered
+    rows[..., 4] = ((codes != ref_codes[None, :]) & covered & (codes != N)) * 100
+    rows[..., 5] = (np.asarray(support, dtype=np.int64) * 100)[:, None] * covered
+    rows[..., 6] = np.minimum(np.where(valid, block.ins_after[flat], 0), 10) * 10
+    rows[..., 7] = sample_value * covered
 
 
 def encode_reads(reads: list[DecodedRead], support: np.ndarray, window_start: int, ref_codes: np.ndarray,
                  sample_value: int, out: np.ndarray) -> None:
     """Fill ``out[i]`` (width x channels, zeroed) with read i laid onto the window."""
-    width = len(ref_codes)
-    for i, read in enumerate(reads):
-        lo = max(read.start, window_start)
-        hi = min(read.end, window_start + width)
-        if hi <= lo:
-            continue
-        src = slice(lo - read.start, hi - read.start)
-        dst = slice(lo - window_start, hi - window_start)
-        codes = read.bases[src]
-        row = out[i, dst]
-        covered = codes != EMPTY
-        row[:, 0] = _BASE_VALUE[codes]
-        row[:, 1] = np.minimum(read.quals[src], 50) * 2 * covered
-        row[:, 2] = min(read.mapq, 60) * 100 // 60 * covered
-        row[:, 3] = (-100 if read.reverse else 100) * covered
-        row[:, 4] = ((codes != ref_codes[dst]) & covered & (codes != N)) * 100
-        row[:, 5] = int(support[i]) * 100 * covered
-        row[:, 6] = np.minimum(read.ins_after[src], 10) * 10
-        row[:, 7] = sample_value * covered
+    encode_rows(ReadBlock(reads), np.arange(len(reads)), support, window_start, ref_codes, sample_value, out)
+
+
+def block_support(block: ReadBlock, indices: np.ndarray, allele: Allele, ref_seq: str, offset: int) -> np.ndarray:
+    """``allele_support`` for many reads at once (indel carriers still checked per read, they are few)."""
+    starts = block.starts[indices]
+    covers = (starts <= allele.pos) & (allele.pos < block.ends[indices])
+    support = np.where(covers, -1, 0).astype(np.int8)
+    if allele.is_snv:
+        flat = block.offsets[indices] + np.where(covers, allele.pos - starts, 0)
+        carries = covers & (block.bases[flat] == _ASCII_TO_CODE[ord(allele.alt)])
+        support[carries] = 1
+    else:
+        for k, i in enumerate(indices):
+            read = block.reads[i]
+            if covers[k] and read.indels and allele in read_alleles(read, ref_seq, allele.contig, offset):
+                support[k] = 1
+    return support

@@ -8,6 +8,7 @@ the base quality there, and the length of any insertion that follows the column.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -117,3 +118,56 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
                 open_mates[read.query_name] = decoded.end
         out.append(decoded)
     return out
+
+
+class ReadBlock:
+    """Many decoded reads as flat arrays, so counting and tensor filling run as whole-array numpy ops.
+
+    ``offsets[i]`` is where read i's columns begin in the flat ``bases``/``quals``/``ins_after``.
+    """
+
+    def __init__(self, reads: list[DecodedRead]):
+        self.reads = reads
+        n = len(reads)
+        self.starts = np.fromiter((r.start for r in reads), dtype=np.int64, count=n)
+        self.lengths = np.fromiter((len(r.bases) for r in reads), dtype=np.int64, count=n)
+        self.count_from = np.fromiter((r.count_from for r in reads), dtype=np.int64, count=n)
+        self.reverse = np.fromiter((r.reverse for r in reads), dtype=bool, count=n)
+        self.mapq = np.fromiter((r.mapq for r in reads), dtype=np.int64, count=n)
+        self.offsets = np.zeros(n, dtype=np.int64)
+        if n:
+            np.cumsum(self.lengths[:-1], out=self.offsets[1:])
+            self.bases = np.concatenate([r.bases for r in reads])
+            self.quals = np.concatenate([r.quals for r in reads])
+            self.ins_after = np.concatenate([r.ins_after for r in reads])
+        else:
+            self.bases = np.zeros(0, np.uint8)
+            self.quals = np.zeros(0, np.uint8)
+            self.ins_after = np.zeros(0, np.int16)
+        self.ends = self.starts + self.lengths
+        self.max_length = int(self.lengths.max()) if n else 0
+        self._hashes: dict[int, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.reads)
+
+    def name_hashes(self, seed: int) -> np.ndarray:
+        """A seeded hash of each read name: a downsampling order that ignores file order and sharding."""
+        if seed not in self._hashes:
+            self._hashes[seed] = np.fromiter((zlib.crc32(r.name.encode(), seed) for r in self.reads),
+                                             dtype=np.int64, count=len(self.reads))
+        return self._hashes[seed]
+
+    def overlapping(self, start: int, end: int) -> np.ndarray:
+        """Indices of reads with a column in [start, end) (reads are sorted by start)."""
+        lo = int(np.searchsorted(self.starts, start - self.max_length, side="left"))
+        hi = int(np.searchsorted(self.starts, end, side="left"))
+        idx = np.arange(lo, hi)
+        return idx[self.ends[lo:hi] > start]
+
+    def grid(self, indices: np.ndarray, start: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices (len(indices) x width) of the reads' columns in [start, start+width), and validity."""
+        rel = start + np.arange(width)[None, :] - self.starts[indices][:, None]
+        valid = (rel >= 0) & (rel < self.lengths[indices][:, None])
+        flat = self.offsets[indices][:, None] + np.where(valid, rel, 0)
+        return flat, valid

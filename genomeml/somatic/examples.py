@@ -18,9 +18,9 @@ import pysam
 from genomeml.io.regions import Region
 from genomeml.pileup.alleles import Allele
 from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_alleles, find_candidates
-from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, allele_support, encode_reads, order_rows,
+from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, block_support, encode_rows, order_by,
                                     reference_codes, reference_row)
-from genomeml.pileup.reads import DecodedRead, fetch_decoded
+from genomeml.pileup.reads import ReadBlock, fetch_decoded
 
 log = logging.getLogger(__name__)
 
@@ -116,28 +116,26 @@ def _features(allele: Allele, tumor: SiteCounts, t_fwd: int, normal: SiteCounts 
 
 
 class _Sample:
-    """One sample's reads and counts over a shard."""
+    """One sample's reads (as a ReadBlock) and allele counts over a shard."""
 
     def __init__(self, bam: pysam.AlignmentFile, region: Region, ref_seq: str, offset: int,
                  settings: ExampleSettings):
-        self.reads: list[DecodedRead] = fetch_decoded(bam, region.contig, region.start - FETCH_PAD,
-                                                      region.end + FETCH_PAD)
-        if len(self.reads) > settings.max_reads_per_shard:
-            import zlib
-            keep = sorted(range(len(self.reads)),
-                          key=lambda i: zlib.crc32(self.reads[i].name.encode(), settings.seed))
-            keep = sorted(keep[:settings.max_reads_per_shard])
-            self.reads = [self.reads[i] for i in keep]
-        self.starts = np.array([r.start for r in self.reads], dtype=np.int64)
-        self.max_span = max((len(r.bases) for r in self.reads), default=0)
-        self.counts = count_alleles(self.reads, region.contig, max(offset, region.start - HALF_WIDTH),
+        reads = fetch_decoded(bam, region.contig, region.start - FETCH_PAD, region.end + FETCH_PAD)
+        if len(reads) > settings.max_reads_per_shard:   # extreme depth: keep a name-hash sample
+            hashes = ReadBlock(reads).name_hashes(settings.seed)
+            keep = np.sort(np.argsort(hashes, kind="stable")[:settings.max_reads_per_shard])
+            reads = [reads[i] for i in keep]
+        self.block = ReadBlock(reads)
+        self.counts = count_alleles(self.block, region.contig, max(offset, region.start - HALF_WIDTH),
                                     min(offset + len(ref_seq), region.end + HALF_WIDTH), ref_seq, offset,
                                     settings.min_bq)
 
-    def window_reads(self, start: int, end: int) -> list[DecodedRead]:
-        lo = int(np.searchsorted(self.starts, start - self.max_span, side="left"))
-        hi = int(np.searchsorted(self.starts, end, side="left"))
-        return [r for r in self.reads[lo:hi] if r.end > start]
+    def fill_rows(self, allele: Allele, w0: int, ref_codes: np.ndarray, ref_seq: str, offset: int,
+                  max_rows: int, sample_value: int, seed: int, out: np.ndarray) -> None:
+        idx = self.block.overlapping(w0, w0 + len(ref_codes))
+        support = block_support(self.block, idx, allele, ref_seq, offset)
+        order = order_by(support, self.block.name_hashes(seed)[idx], self.block.starts[idx], max_rows)
+        encode_rows(self.block, idx[order], support[order], w0, ref_codes, sample_value, out)
 
 
 def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
@@ -159,16 +157,11 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
         w0 = allele.pos - HALF_WIDTH
         ref_codes = reference_codes(ref_seq[w0 - offset:w0 - offset + WIDTH])
         tensors[k, 0] = reference_row(ref_codes)
-        row = 1
-        for sample, max_rows, value in ((tumor, TUMOR_ROWS, 100), (normal, NORMAL_ROWS, -100)):
-            if sample is None:
-                continue
-            reads = sample.window_reads(w0, w0 + WIDTH)
-            support = np.array([allele_support(r, allele, ref_seq, offset) for r in reads], dtype=np.int8)
-            chosen = order_rows(reads, support, max_rows, settings.seed)
-            encode_reads([reads[i] for i in chosen], support[chosen], w0, ref_codes, value,
-                         tensors[k, row:row + len(chosen)])
-            row = 1 + TUMOR_ROWS
+        tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
+                        tensors[k, 1:1 + TUMOR_ROWS])
+        if normal is not None:
+            normal.fill_rows(allele, w0, ref_codes, ref_seq, offset, NORMAL_ROWS, -100, settings.seed,
+                             tensors[k, 1 + TUMOR_ROWS:])
         t_counts, t_fwd, _ = _site_counts(tumor.counts, allele, ref_seq, offset)
         n_counts = _site_counts(normal.counts, allele, ref_seq, offset)[0] if normal else None
         other = sum(1 for a in candidates if a.pos == allele.pos and a != allele)

@@ -50,7 +50,7 @@ class CenterColumn(layers.Layer):
 
 
 def build_model(rows: int, width: int, channels: int, n_features: int, tumor_rows: int, normal_rows: int,
-                n_classes: int = 3, filters: int = 32) -> keras.Model:
+                n_classes: int = 3, filters: int = 16) -> keras.Model:
     tensor = keras.Input((rows, width, channels), dtype="int8", name="tensor")
     counts = keras.Input((n_features,), dtype="float32", name="features")
     x = layers.Rescaling(1.0 / 100.0)(ops.cast(tensor, "float32"))
