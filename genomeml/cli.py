@@ -174,6 +174,20 @@ def make_examples_cmd(ref, tumor, normal, output, regions, truth_somatic, truth_
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
+@cli.command("show-examples")
+@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False))
+@click.option("--tumor", required=True, type=click.Path(dir_okay=False))
+@click.option("--normal", type=click.Path(dir_okay=False))
+@click.option("--site", "sites", required=True, multiple=True, help="chr:pos (1-based) of a candidate; repeatable.")
+@click.option("--output-prefix", default="example_", show_default=True, help="PNG files are named PREFIX<chr>_<pos>_<ref>_<alt>.png.")
+def show_examples_cmd(ref, tumor, normal, sites, output_prefix) -> None:
+    """Write a PNG of the tensor channels at candidate sites."""
+    from genomeml.somatic.show import channel_legend, show_examples
+    for path in show_examples(ref, tumor, normal, sites, output_prefix):
+        click.echo(path)
+    click.echo(channel_legend(), err=True)
+
+
 @cli.group()
 def train() -> None:
     """Train models from examples, or rebuild the shipped ones from scratch."""
