@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install the external tools of the somatic benchmark from Debian's packages:
+# art_illumina (read simulator), bwa, samtools, bcftools, tabix/bgzip, freebayes.
+# Only what is missing is installed; safe to re-run. Needs root (or sudo).
+set -euo pipefail
+
+declare -A BINARY=(
+  [art-nextgen-simulation-tools]=art_illumina
+  [bwa]=bwa
+  [samtools]=samtools
+  [bcftools]=bcftools
+  [tabix]=tabix
+  [freebayes]=freebayes
+  [time]=/usr/bin/time
+)
+
+missing=()
+for pkg in "${!BINARY[@]}"; do
+  command -v "${BINARY[$pkg]}" >/dev/null 2>&1 || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "all benchmark tools present"
+else
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+for pkg in "${!BINARY[@]}"; do
+  command -v "${BINARY[$pkg]}" >/dev/null 2>&1 || { echo "missing after install: ${BINARY[$pkg]}" >&2; exit 1; }
+done
+# one line of version per tool, for the record
+art_illumina 2>&1 | grep -m1 -i 'version' || true
+bwa 2>&1 | grep -m1 Version || true
+samtools --version | head -1
+bcftools --version | head -1
+freebayes --version 2>&1 | head -1

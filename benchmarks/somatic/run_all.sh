@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build every somatic benchmark set and run the peer callers on each, one heavy process at a time.
+#   bash benchmarks/somatic/run_all.sh [OUT]     (default OUT=out/somatic_bench, ignored by git)
+# Needs the package's virtualenv active (pysam, genomeml) and benchmarks/somatic/install_tools.sh run once.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+OUT="${1:-out/somatic_bench}"
+SHARED="$(cd "$HERE/../../.." && pwd)/shared/data"
+start=$(date +%s)
+build() { local name=$1; shift; [[ -e "$OUT/sets/$name/benchmark.json" ]] || python "$HERE/make_benchmark.py" --out "$OUT/sets/$name" "$@"; }
+build hs37d5_60x40x --seed 1
+build hs37d5_30x30x --seed 1 --depths 30,30
+build hs37d5_60x40x_seed2 --seed 2
+build grch38_60x40x --seed 1 --ref "$SHARED/GRCh38_chr20_0_200000.fa" --region chr20:130001-200000
+[[ -e "$OUT/sets/real_split/benchmark.json" ]] || python "$HERE/make_real_split.py" --out "$OUT/sets/real_split"
+built=$(date +%s)
+echo "sets built in $((built - start)) s" >&2
+for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed2 grch38_60x40x real_split; do
+  python "$HERE/run_peers.py" "$OUT/sets/$set" "$OUT/peers/$set" 2> >(grep -v 'W::bcf_hdr_check_sanity' >&2)
+  echo
+done
+echo "all done in $(( $(date +%s) - start )) s (building $((built - start)) s)" >&2
