@@ -45,14 +45,19 @@ class AlleleCounts:
         return (int(counts[0]), int(counts[1])) if counts is not None else (0, 0)
 
 
-def read_alleles(read: DecodedRead, ref_seq: str, contig: str, offset: int) -> list[Allele]:
-    """Left-aligned alleles of a read's indels (cached on the read)."""
-    cached = read.extra.get("alleles")
+def read_indel_alleles(read: DecodedRead, ref_seq: str, contig: str, offset: int) -> list[tuple[int, Allele]]:
+    """(raw anchor column, left-aligned allele) of each of a read's indels (cached on the read)."""
+    cached = read.extra.get("indel_alleles")
     if cached is None:
-        cached = [a for a in (indel_allele(ref_seq, contig, i.pos, i.length, i.inserted, offset)
-                              for i in read.indels) if a is not None]
-        read.extra["alleles"] = cached
+        cached = [(i.pos, a) for i, a in ((i, indel_allele(ref_seq, contig, i.pos, i.length, i.inserted, offset))
+                                          for i in read.indels) if a is not None]
+        read.extra["indel_alleles"] = cached
     return cached
+
+
+def read_alleles(read: DecodedRead, ref_seq: str, contig: str, offset: int) -> list[Allele]:
+    """Left-aligned alleles of a read's indels."""
+    return [a for _, a in read_indel_alleles(read, ref_seq, contig, offset)]
 
 
 def count_alleles(reads: list[DecodedRead] | ReadBlock, contig: str, start: int, end: int, ref_seq: str,
@@ -83,8 +88,10 @@ def count_alleles(reads: list[DecodedRead] | ReadBlock, contig: str, start: int,
     indels: dict[Allele, np.ndarray] = {}
     for read in block.reads:
         if read.indels:
-            for allele in read_alleles(read, ref_seq, contig, offset):
-                if start <= allele.pos < end and allele.pos >= read.count_from - 1:
+            for anchor, allele in read_indel_alleles(read, ref_seq, contig, offset):
+                # the overlapping-mate rule looks at where this read shows the indel, not where
+                # left-alignment puts it (which may be inside the part the mate already counted)
+                if start <= allele.pos < end and anchor >= read.count_from - 1:
                     counts = indels.setdefault(allele, np.zeros(2, dtype=np.int64))
                     counts[int(read.reverse)] += 1
     return AlleleCounts(contig, start, end, depth, bases.reshape(n, N_CODES, 2), indels)

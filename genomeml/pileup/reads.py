@@ -95,18 +95,49 @@ def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> Decode
                        read.mapping_quality, read.is_reverse, read.reference_start)
 
 
+DOWNSAMPLE_WINDOW = 10_000
+
+
+def downsample_bounds(bam: pysam.AlignmentFile, contig: str, start: int, end: int, max_depth: float | None,
+                      read_length: float = 150.0) -> dict[int, int]:
+    """Read-name-hash bounds for fixed genome windows deeper than ``max_depth``.
+
+    Windows are DOWNSAMPLE_WINDOW bp, aligned to the contig start, and a read is judged by
+    the window of its start, so the same read is kept or dropped whatever the shard.
+    """
+    if max_depth is None:
+        return {}
+    bounds = {}
+    length = bam.get_reference_length(contig)
+    first = max(0, start - 2 * DOWNSAMPLE_WINDOW) // DOWNSAMPLE_WINDOW
+    for w in range(first, end // DOWNSAMPLE_WINDOW + 1):
+        lo, hi = w * DOWNSAMPLE_WINDOW, min(length, (w + 1) * DOWNSAMPLE_WINDOW)
+        if hi <= lo:
+            continue
+        depth = bam.count(contig, lo, hi) * read_length / (hi - lo)
+        if depth > max_depth:
+            bounds[w] = int(max_depth / depth * 2 ** 32)
+    return bounds
+
+
 def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
-                  max_reads: int | None = None) -> list[DecodedRead]:
+                  max_depth: float | None = None) -> list[DecodedRead]:
     """Decoded usable reads overlapping [start, end), with overlapping mates marked to count once.
 
     A read whose mate was seen earlier and overlaps it gets ``count_from`` = the mate's
     end, so allele counts take the shared columns from the first mate only.
+    ``max_depth`` downsamples extreme depth by read-name hash (see downsample_bounds).
     """
+    bounds = downsample_bounds(bam, contig, max(0, start), end, max_depth)
     out: list[DecodedRead] = []
     open_mates: dict[str, int] = {}
     for read in bam.fetch(contig, max(0, start), end):
         if read.flag & SKIP_FLAGS:
             continue
+        if bounds:
+            bound = bounds.get(read.reference_start // DOWNSAMPLE_WINDOW)
+            if bound is not None and zlib.crc32(read.query_name.encode()) >= bound:
+                continue
         decoded = decode_read(read)
         if decoded is None:
             continue

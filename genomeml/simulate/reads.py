@@ -76,6 +76,11 @@ class IlluminaProfile:
     ggc_error_rate: float = 0.003  # extra error after GG in the read's own orientation (strand-specific)
     damage_rate: float = 0.0      # 8-oxoG: G>T on read 1, C>A on read 2
     duplicate_rate: float = 0.02
+    # context-specific errors: the same 6-mer (in read orientation) errs to the same base in every
+    # read of the run, tumor and normal alike, as real instruments do at a few contexts
+    systematic_fraction: float = 0.0
+    systematic_max: float = 0.0
+    salt: int = 0
 
     @classmethod
     def draw(cls, rng: np.random.Generator, read_length: int = 150) -> "IlluminaProfile":
@@ -92,6 +97,9 @@ class IlluminaProfile:
             ggc_error_rate=float(rng.uniform(0, 0.01)),
             damage_rate=float(rng.choice([0.0, 0.0, 10 ** rng.uniform(-4, -2.7)])),
             duplicate_rate=float(rng.uniform(0.0, 0.04)),
+            systematic_fraction=float(10 ** rng.uniform(-3.5, -2.3)),
+            systematic_max=float(rng.uniform(0.02, 0.15)),
+            salt=int(rng.integers(0, 2 ** 31)),
         )
 
     def as_dict(self) -> dict:
@@ -128,6 +136,8 @@ def illumina_read(template: np.ndarray, profile: IlluminaProfile, rng: np.random
         qual[int(rng.integers(int(length * 0.7), length)):] = 2
     if profile.binned:
         qual = _BINS[np.searchsorted([7, 18, 30], qual)]
+    if profile.systematic_fraction > 0:
+        _systematic_substitutions(seq, profile, rng)
     error_p = np.minimum(0.75, profile.calibration * 10 ** (-qual / 10))
     if profile.ggc_error_rate > 0:
         gg = np.zeros(length, dtype=bool)
@@ -139,6 +149,33 @@ def illumina_read(template: np.ndarray, profile: IlluminaProfile, rng: np.random
         damaged = (seq == target) & (rng.random(length) < profile.damage_rate)
         seq[damaged] = product
     return seq, qual.astype(np.uint8)
+
+
+def _kmer_hash(seq: np.ndarray, k: int, salt: int) -> np.ndarray:
+    """A uniform 64-bit hash per position of the k-mer ending there (read orientation)."""
+    codes = (_CODE[seq] % 4).astype(np.uint64)
+    padded = np.concatenate([np.zeros(k - 1, np.uint64), codes])
+    key = np.zeros(len(seq), np.uint64)
+    for j in range(k):
+        key = key * np.uint64(4) + padded[j:j + len(seq)]
+    key ^= np.uint64(salt)
+    key = (key * np.uint64(0x9E3779B97F4A7C15)) & np.uint64(0xFFFFFFFFFFFFFFFF)
+    key ^= key >> np.uint64(31)
+    key = (key * np.uint64(0xBF58476D1CE4E5B9)) & np.uint64(0xFFFFFFFFFFFFFFFF)
+    key ^= key >> np.uint64(29)
+    return key
+
+
+def _systematic_substitutions(seq: np.ndarray, profile: IlluminaProfile, rng: np.random.Generator) -> None:
+    key = _kmer_hash(seq, 6, profile.salt)
+    u = (key >> np.uint64(40)).astype(np.float64) / float(1 << 24)
+    hard = np.flatnonzero(u < profile.systematic_fraction)
+    if len(hard) == 0:
+        return
+    strength = profile.systematic_max * u[hard] / profile.systematic_fraction
+    hit = hard[rng.random(len(hard)) < strength]
+    shift = (key[hit] % np.uint64(3)).astype(np.int64) + 1       # the same wrong base every time
+    seq[hit] = BASES[(_CODE[seq[hit]] % 4 + shift) % 4]
 
 
 # ----------------------------------------------------------------------------- long reads

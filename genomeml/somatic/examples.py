@@ -62,7 +62,7 @@ class ExampleSettings:
     thresholds: CandidateThresholds = field(default_factory=CandidateThresholds)
     min_bq: int = 10
     seed: int = 0
-    max_reads_per_shard: int = 200_000   # extreme depth: beyond this, reads are downsampled by name hash
+    max_depth: float = 1000.0   # deeper 10-kb windows are downsampled by read-name hash
 
 
 def example_info() -> dict:
@@ -115,16 +115,20 @@ def _features(allele: Allele, tumor: SiteCounts, t_fwd: int, normal: SiteCounts 
     ], dtype=np.float32)
 
 
+def _window(seq: str, start: int, width: int) -> str:
+    """``seq[start:start+width]``, padded with N where it runs off either end (contig edges)."""
+    left = max(0, -start)
+    piece = seq[max(0, start):start + width]
+    return "N" * left + piece + "N" * (width - left - len(piece))
+
+
 class _Sample:
     """One sample's reads (as a ReadBlock) and allele counts over a shard."""
 
     def __init__(self, bam: pysam.AlignmentFile, region: Region, ref_seq: str, offset: int,
                  settings: ExampleSettings):
-        reads = fetch_decoded(bam, region.contig, region.start - FETCH_PAD, region.end + FETCH_PAD)
-        if len(reads) > settings.max_reads_per_shard:   # extreme depth: keep a name-hash sample
-            hashes = ReadBlock(reads).name_hashes(settings.seed)
-            keep = np.sort(np.argsort(hashes, kind="stable")[:settings.max_reads_per_shard])
-            reads = [reads[i] for i in keep]
+        reads = fetch_decoded(bam, region.contig, region.start - FETCH_PAD, region.end + FETCH_PAD,
+                              settings.max_depth)
         self.block = ReadBlock(reads)
         self.counts = count_alleles(self.block, region.contig, max(offset, region.start - HALF_WIDTH),
                                     min(offset + len(ref_seq), region.end + HALF_WIDTH), ref_seq, offset,
@@ -142,7 +146,8 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
                         ref_seq: str, offset: int, region: Region, settings: ExampleSettings) -> ExampleBatch:
     """All candidate examples whose position lies in ``region``.
 
-    ``ref_seq`` must cover ``region`` plus FETCH_PAD on each side (from ``offset``).
+    ``ref_seq`` covers ``region`` plus FETCH_PAD on each side, from ``offset``, clipped to the
+    contig (which must end at ``offset + len(ref_seq)`` when the shard reaches its end).
     """
     tumor = _Sample(tumor_bam, region, ref_seq, offset, settings)
     normal = _Sample(normal_bam, region, ref_seq, offset, settings) if normal_bam is not None else None
@@ -155,7 +160,7 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
     normal_counts: list[SiteCounts | None] = []
     for k, allele in enumerate(candidates):
         w0 = allele.pos - HALF_WIDTH
-        ref_codes = reference_codes(ref_seq[w0 - offset:w0 - offset + WIDTH])
+        ref_codes = reference_codes(_window(ref_seq, w0 - offset, WIDTH))
         tensors[k, 0] = reference_row(ref_codes)
         tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
                         tensors[k, 1:1 + TUMOR_ROWS])

@@ -27,12 +27,16 @@ def concatenate(batches: list[ExampleBatch]) -> ExampleBatch:
                         [c for b in batches for c in b.normal])
 
 
+def _in_regions(keys: set, regions) -> set:
+    return {k for k in keys if any(r.contig == k[0] and r.start <= k[1] < r.end for r in regions)}
+
+
 def make_examples(reference: str, tumor: str, normal: str | None, output: str | os.PathLike,
                   regions: Sequence[str] = (), truth_somatic: str | None = None, truth_germline: str | None = None,
                   threads: int = 1, shard_size: int = DEFAULT_SHARD, seed: int = 0) -> dict:
     """Write examples (with labels when both truths are given) to ``output`` (.npz). Returns label counts."""
     inputs = prepare_inputs(reference, tumor, normal, regions)
-    somatic = truth_keys(truth_somatic, reference) if truth_somatic else None
+    somatic = _in_regions(truth_keys(truth_somatic, reference), inputs.regions) if truth_somatic else None
     germline = truth_keys(truth_germline, reference) if truth_germline else set()
     batches = [batch for _, batch in iter_examples(inputs, ExampleSettings(seed=seed), threads, shard_size)]
     batch = concatenate(batches)

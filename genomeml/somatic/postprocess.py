@@ -21,7 +21,7 @@ class CallSettings:
 
 
 def phred(p_error: float, cap: float = 99.0) -> float:
-    return min(cap, -10.0 * math.log10(max(p_error, 1e-12)))
+    return min(cap, max(0.0, -10.0 * math.log10(max(p_error, 1e-12))) + 0.0)  # + 0.0: never "-0.00"
 
 
 def header_lines(contigs: dict[str, int], samples: list[str], command: str, model_name: str,

@@ -1,0 +1,426 @@
+"""somatic make-examples on the bundled tumor/normal pair: tensor layout, features, determinism, sharding
+invariance; labels and the examples file round trip; the make-examples CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pysam
+import pytest
+
+from genomeml.errors import GenomemlError
+from genomeml.io.reference import Reference
+from genomeml.io.regions import Region
+from genomeml.io.vcf import read_normalized
+from genomeml.pileup.alleles import Allele
+from genomeml.pileup.encode import CHANNEL_VERSION, CHANNELS, reference_codes, reference_row
+from genomeml.somatic.dataset import alleles_of, load_examples, save_examples
+from genomeml.somatic.examples import (FEATURES, FETCH_PAD, HALF_WIDTH, NORMAL_ROWS, ROWS, TUMOR_ROWS, WIDTH,
+                                       ExampleBatch, ExampleSettings, example_info, make_shard_examples)
+from genomeml.somatic.labels import GERMLINE, REFERENCE, SOMATIC, label_alleles, truth_keys
+from genomeml.somatic.make_examples import make_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "testdata" / "somatic"
+REF_FA = DATA / "ref.fa"
+CONTIG = "chr20"
+REGION = Region(CONTIG, 100000, 130000)          # chr20:100001-130000, the simulated stretch
+SUB = Region(CONTIG, 115000, 125000)             # smaller stretch for repeated runs
+CH = {name: i for i, name in enumerate(CHANNELS)}
+F = {name: i for i, name in enumerate(FEATURES)}
+BASE_VALUE = {"A": 25, "C": 50, "G": 75, "T": 100}
+TUMOR = slice(1, 1 + TUMOR_ROWS)
+NORMAL = slice(1 + TUMOR_ROWS, ROWS)
+
+
+def run_shard(region: Region, normal: bool = True, settings: ExampleSettings | None = None
+              ) -> tuple[ExampleBatch, str, int]:
+    """make_shard_examples with freshly opened inputs, the reference fetched as the shard runner does."""
+    offset = max(0, region.start - FETCH_PAD)
+    with Reference(REF_FA) as ref:
+        seq = ref.fetch(region.contig, offset, region.end + FETCH_PAD)
+    with pysam.AlignmentFile(str(DATA / "tumor.bam")) as tumor:
+        if normal:
+            with pysam.AlignmentFile(str(DATA / "normal.bam")) as nbam:
+                batch = make_shard_examples(tumor, nbam, seq, offset, region, settings or ExampleSettings())
+        else:
+            batch = make_shard_examples(tumor, None, seq, offset, region, settings or ExampleSettings())
+    return batch, seq, offset
+
+
+def keys(alleles) -> list[tuple]:
+    return [(a.contig, a.pos, a.ref, a.alt) for a in alleles]
+
+
+@pytest.fixture(scope="module")
+def paired():
+    return run_shard(REGION)
+
+
+@pytest.fixture(scope="module")
+def tumor_only():
+    return run_shard(REGION, normal=False)[0]
+
+
+@pytest.fixture(scope="module")
+def sub():
+    return run_shard(SUB)[0]
+
+
+@pytest.fixture(scope="module")
+def truth():
+    somatic = {(v.contig, v.pos - 1, v.ref, v.alt): v.info
+               for v in read_normalized(DATA / "truth.somatic.vcf.gz", REF_FA)}
+    germline = truth_keys(DATA / "truth.germline.vcf.gz", REF_FA)
+    return somatic, germline
+
+
+def _index(batch: ExampleBatch) -> dict[tuple, int]:
+    return {k: i for i, k in enumerate(keys(batch.alleles))}
+
+
+# ----------------------------------------------------------------------------- layout
+def test_shapes_and_types(paired):
+    batch, _, _ = paired
+    n = len(batch)
+    assert 60 <= n < 2000
+    assert batch.tensors.shape == (n, ROWS, WIDTH, len(CHANNELS)) and batch.tensors.dtype == np.int8
+    assert batch.features.shape == (n, len(FEATURES)) and batch.features.dtype == np.float32
+    assert len(batch.tumor) == len(batch.normal) == n and batch.labels is None
+    assert ROWS == 1 + TUMOR_ROWS + NORMAL_ROWS and WIDTH == 2 * HALF_WIDTH + 1
+    assert example_info()["shape"] == [ROWS, WIDTH, len(CHANNELS)]
+    assert example_info()["channel_version"] == CHANNEL_VERSION
+    assert batch.alleles == sorted(batch.alleles)
+    assert all(REGION.start <= a.pos < REGION.end for a in batch.alleles)
+    assert np.isfinite(batch.features).all()
+
+
+def test_row_zero_is_the_reference_row(paired):
+    batch, seq, offset = paired
+    for k, allele in enumerate(batch.alleles):
+        w0 = allele.pos - HALF_WIDTH - offset
+        expected = reference_row(reference_codes(seq[w0:w0 + WIDTH]))
+        assert np.array_equal(batch.tensors[k, 0], expected), allele
+        assert batch.tensors[k, 0, HALF_WIDTH, CH["base"]] == BASE_VALUE[allele.ref[0]]
+
+
+def test_sample_channel_marks_tumor_and_normal_blocks(paired):
+    batch, _, _ = paired
+    t = batch.tensors.astype(np.int64)
+    covered = t[..., CH["base"]] != 0
+    assert np.array_equal(t[:, TUMOR, :, CH["sample"]], 100 * covered[:, TUMOR])
+    assert np.array_equal(t[:, NORMAL, :, CH["sample"]], -100 * covered[:, NORMAL])
+    for block in (TUMOR, NORMAL):
+        used = t[:, block].any(axis=(2, 3))                        # (n, rows): row holds a read
+        assert used[:, 0].all()                                    # every example shows reads of each sample
+        # rows are filled from the top of the block, without gaps
+        assert (np.diff(used.astype(int), axis=1) <= 0).all()
+
+
+def test_centre_column_rows_cover_the_depth(paired):
+    batch, _, _ = paired
+    t = batch.tensors
+    for k, allele in enumerate(batch.alleles):
+        if not allele.is_snv:
+            continue
+        for block, counts, cap in ((TUMOR, batch.tumor[k], TUMOR_ROWS), (NORMAL, batch.normal[k], NORMAL_ROWS)):
+            shown = int((t[k, block, HALF_WIDTH, CH["base"]] != 0).sum())
+            assert shown >= min(counts.depth, cap), allele   # both mates may show; each fragment at least once
+
+
+def test_truth_somatic_snv_supported_in_tumor_rows_only(paired, truth):
+    batch, _, _ = paired
+    somatic, _ = truth
+    index = _index(batch)
+    snvs = [k for k in somatic if len(k[2]) == len(k[3]) == 1]
+    assert len(snvs) >= 10
+    for key in snvs:
+        k = index[key]
+        centre = batch.tensors[k, :, HALF_WIDTH].astype(np.int64)
+        carriers = centre[TUMOR][centre[TUMOR, CH["supports_allele"]] == 100]
+        assert len(carriers) >= max(1, min(batch.tumor[k].alt, TUMOR_ROWS)), key
+        assert (carriers[:, CH["base"]] == BASE_VALUE[key[3]]).all()
+        assert (carriers[:, CH["mismatch"]] == 100).all()
+        assert not (centre[NORMAL, CH["supports_allele"]] == 100).any(), key
+        assert (centre[NORMAL, CH["supports_allele"]] == -100).sum() > 5      # the normal spans the site
+    for key in somatic:                                  # indels too: some tumor row carries the allele
+        k = index[key]
+        assert (batch.tensors[k, TUMOR, :, CH["supports_allele"]] == 100).any(), key
+
+
+def test_germline_variants_supported_in_normal_rows(paired, truth):
+    batch, _, _ = paired
+    _, germline = truth
+    index = _index(batch)
+    for key in germline:
+        k = index[key]
+        assert (batch.tensors[k, NORMAL, :, CH["supports_allele"]] == 100).any(), key
+        assert (batch.tensors[k, TUMOR, :, CH["supports_allele"]] == 100).any(), key
+
+
+# ----------------------------------------------------------------------------- features
+def test_features_follow_counts_and_truth(paired, truth):
+    batch, _, _ = paired
+    somatic, germline = truth
+    index = _index(batch)
+    f = batch.features
+    z = []
+    for key, info in somatic.items():
+        k = index[key]
+        t, nrm = batch.tumor[k], batch.normal[k]
+        assert 0 <= t.alt and t.ref + t.alt <= t.depth and t.depth >= 30
+        assert f[k, F["tumor_vaf"]] == pytest.approx(t.alt / t.depth)
+        assert f[k, F["tumor_depth"]] == pytest.approx(np.log1p(t.depth) / 5)
+        assert f[k, F["normal_present"]] == 1.0
+        assert nrm.depth >= 15 and f[k, F["normal_vaf"]] < 0.05
+        vaf = info["VAF"]
+        sd = np.sqrt(vaf * (1 - vaf) / t.depth)
+        z.append((f[k, F["tumor_vaf"]] - vaf) / sd)
+    z = np.array(z)
+    assert np.abs(z).max() < 4, z            # each within binomial noise of the truth VAF
+    assert abs(z.mean()) < 1.0, z            # and no bias across the 25 mutations
+    for key in germline:
+        k = index[key]
+        assert f[k, F["normal_vaf"]] > 0.1 and f[k, F["tumor_vaf"]] > 0.2
+        if len(key[2]) == len(key[3]) == 1:
+            assert f[k, F["normal_vaf"]] > 0.3
+    for k, a in enumerate(batch.alleles):
+        assert f[k, F["is_snv"]] == float(a.is_snv)
+        assert f[k, F["is_insertion"]] == float(len(a.alt) > len(a.ref))
+        assert f[k, F["is_deletion"]] == float(len(a.alt) < len(a.ref))
+        assert f[k, F["indel_length"]] == pytest.approx(min(abs(len(a.alt) - len(a.ref)), 20) / 20)
+        assert 0 <= f[k, F["tumor_alt_forward_fraction"]] <= 1
+
+
+def test_tumor_only_has_an_empty_normal_block(paired, tumor_only):
+    batch, _, _ = paired
+    assert tumor_only.alleles == batch.alleles           # candidates come from the tumor alone
+    assert not tumor_only.tensors[:, NORMAL].any()
+    assert np.array_equal(tumor_only.tensors[:, :1 + TUMOR_ROWS], batch.tensors[:, :1 + TUMOR_ROWS])
+    assert (tumor_only.features[:, F["normal_present"]] == 0).all()
+    for name in ("normal_depth", "normal_alt", "normal_vaf"):
+        assert (tumor_only.features[:, F[name]] == 0).all()
+    tumor_features = [i for name, i in F.items() if not name.startswith("normal")]
+    assert np.array_equal(tumor_only.features[:, tumor_features], batch.features[:, tumor_features])
+    assert tumor_only.normal == [None] * len(tumor_only) and tumor_only.tumor == batch.tumor
+
+
+# ----------------------------------------------------------------------------- reproducibility
+def _assert_same(a: ExampleBatch, b: ExampleBatch) -> None:
+    assert keys(a.alleles) == keys(b.alleles)
+    for i, allele in enumerate(a.alleles):
+        assert np.array_equal(a.tensors[i], b.tensors[i]), f"tensor of {allele} differs"
+        assert np.array_equal(a.features[i], b.features[i]), f"features of {allele} differ"
+    assert a.tumor == b.tumor and a.normal == b.normal
+
+
+def _concat(parts: list[ExampleBatch]) -> ExampleBatch:
+    return ExampleBatch([a for p in parts for a in p.alleles], np.concatenate([p.tensors for p in parts]),
+                        np.concatenate([p.features for p in parts]), [c for p in parts for c in p.tumor],
+                        [c for p in parts for c in p.normal])
+
+
+def test_deterministic(sub):
+    again = run_shard(SUB)[0]
+    _assert_same(sub, again)
+    assert sub.tensors.tobytes() == again.tensors.tobytes()
+
+
+def test_region_examples_equal_those_of_a_larger_region(paired, sub):
+    big, _, _ = paired
+    inside = [i for i, a in enumerate(big.alleles) if SUB.start <= a.pos < SUB.end]
+    part = ExampleBatch([big.alleles[i] for i in inside], big.tensors[inside], big.features[inside],
+                        [big.tumor[i] for i in inside], [big.normal[i] for i in inside])
+    _assert_same(part, sub)
+
+
+@pytest.mark.parametrize("shift", [0, 1, -HALF_WIDTH, HALF_WIDTH + 1])
+def test_sharding_invariance(sub, truth, shift):
+    """One shard or two halves cut at (or next to) a truth indel: same alleles, same tensors, same counts."""
+    somatic, _ = truth
+    cut = next(k[1] for k in sorted(somatic) if SUB.start < k[1] < SUB.end and len(k[2]) != len(k[3])) + shift
+    left = run_shard(Region(CONTIG, SUB.start, cut))[0]
+    right = run_shard(Region(CONTIG, cut, SUB.end))[0]
+    assert len(left) > 0 and len(right) > 0
+    _assert_same(_concat([left, right]), sub)
+
+
+def test_sharding_invariance_when_downsampling(sub):
+    """Extreme depth is cut by read-name-hash bounds over fixed genome windows, the same for every shard."""
+    settings = ExampleSettings(max_depth=30.0)                     # both samples are deeper than 30x here
+    whole = run_shard(SUB, settings=settings)[0]
+    assert np.median([f[F["tumor_depth"]] for f in whole.features]) < np.median(
+        [f[F["tumor_depth"]] for f in sub.features])               # fewer reads were used
+    mid = (SUB.start + SUB.end) // 2
+    halves = [run_shard(Region(CONTIG, SUB.start, mid + 1234), settings=settings)[0],
+              run_shard(Region(CONTIG, mid + 1234, SUB.end), settings=settings)[0]]
+    _assert_same(_concat(halves), whole)
+
+
+def test_other_seed_other_downsampling_only_when_capped(sub):
+    """The seed picks which reads to show beyond the row cap; under the cap it changes nothing."""
+    other = run_shard(SUB, settings=ExampleSettings(seed=5))[0]
+    assert keys(other.alleles) == keys(sub.alleles) and np.array_equal(other.features, sub.features)
+    for k in range(len(sub)):
+        shown = (sub.tensors[k, TUMOR].any(axis=(1, 2))).sum()
+        if shown < TUMOR_ROWS:    # nothing was left out: the same tumor rows (ties at one start may swap)
+            rows = lambda b: sorted(r.tobytes() for r in b.tensors[k, TUMOR])  # noqa: E731
+            assert rows(sub) == rows(other)
+
+
+# ----------------------------------------------------------------------------- labels
+def test_label_alleles_by_hand():
+    a = [Allele("c", 9, "A", "G"), Allele("c", 9, "A", "T"), Allele("c", 20, "AC", "A"), Allele("d", 9, "A", "G")]
+    somatic = {("c", 9, "A", "G"), ("c", 20, "AC", "A")}
+    germline = {("c", 9, "A", "T"), ("c", 20, "AC", "A")}            # somatic wins where both match
+    labels = label_alleles(a, somatic, germline)
+    assert labels.dtype == np.int8
+    assert labels.tolist() == [SOMATIC, GERMLINE, SOMATIC, REFERENCE]
+    assert label_alleles([Allele("c", 10, "A", "G")], {("c", 9, "A", "G")}, set()).tolist() == [REFERENCE]  # 0-based
+    assert label_alleles([], somatic, germline).tolist() == []
+
+
+def test_labels_on_bundled_data(paired, truth):
+    batch, _, _ = paired
+    somatic, germline = truth
+    labels = label_alleles(batch.alleles, set(somatic), germline)
+    assert int((labels == SOMATIC).sum()) == len(somatic) == 25
+    assert int((labels == GERMLINE).sum()) == len(germline) == 35
+    assert int((labels == REFERENCE).sum()) == len(batch) - 60
+
+
+# ----------------------------------------------------------------------------- examples file
+def test_save_load_round_trip(tmp_path, sub, truth):
+    somatic, germline = truth
+    labeled = ExampleBatch(sub.alleles, sub.tensors, sub.features, sub.tumor, sub.normal,
+                           label_alleles(sub.alleles, set(somatic), germline))
+    path = tmp_path / "out" / "ex.npz"
+    save_examples(path, labeled)
+    info = json.loads((tmp_path / "out" / "ex.example_info.json").read_text())
+    assert info["channel_version"] == CHANNEL_VERSION and info["n_examples"] == len(sub)
+    assert info["shape"] == [ROWS, WIDTH, len(CHANNELS)] and info["features"] == list(FEATURES)
+    data = load_examples([path])
+    assert np.array_equal(data["tensors"], sub.tensors) and data["tensors"].dtype == np.int8
+    assert np.array_equal(data["features"], sub.features) and data["features"].dtype == np.float32
+    assert np.array_equal(data["labels"], labeled.labels)
+    assert alleles_of(data) == sub.alleles
+    # unlabeled examples store -1; two files concatenate in the order given
+    unlabeled = tmp_path / "unlabeled.npz"
+    save_examples(unlabeled, sub)
+    both = load_examples([path, unlabeled])
+    assert both["tensors"].shape[0] == 2 * len(sub)
+    assert both["labels"][len(sub):].tolist() == [-1] * len(sub)
+    assert alleles_of(both) == sub.alleles * 2
+    assert not list(tmp_path.glob("**/*.tmp*"))          # no temporary files left behind
+
+
+def test_empty_batch_round_trip(tmp_path):
+    empty = ExampleBatch([], np.zeros((0, ROWS, WIDTH, len(CHANNELS)), np.int8), np.zeros((0, len(FEATURES)),
+                         np.float32), [], [])
+    save_examples(tmp_path / "e.npz", empty)
+    data = load_examples([tmp_path / "e.npz"])
+    assert data["tensors"].shape == (0, ROWS, WIDTH, len(CHANNELS)) and alleles_of(data) == []
+
+
+def test_load_refuses_other_channel_version_and_bad_paths(tmp_path, sub):
+    path = tmp_path / "ex.npz"
+    save_examples(path, sub)
+    info_path = tmp_path / "ex.example_info.json"
+    info = json.loads(info_path.read_text())
+    info_path.write_text(json.dumps({**info, "channel_version": "somatic-pileup-v0"}))
+    with pytest.raises(GenomemlError, match="somatic-pileup-v0"):
+        load_examples([path])
+    with pytest.raises(GenomemlError, match="not found"):
+        load_examples([tmp_path / "missing.npz"])
+    with pytest.raises(GenomemlError):
+        load_examples([])
+    with pytest.raises(GenomemlError, match=r"\.npz"):
+        save_examples(tmp_path / "ex.npy", sub)
+
+
+# ----------------------------------------------------------------------------- make-examples (library and CLI)
+def test_make_examples_over_small_shards_equals_one_shard(tmp_path, sub):
+    """The sharded runner (3 kb shards, 2 processes) writes the examples of one direct call."""
+    out = tmp_path / "ex.npz"
+    summary = make_examples(str(REF_FA), str(DATA / "tumor.bam"), str(DATA / "normal.bam"), out,
+                            [f"{CONTIG}:{SUB.start + 1}-{SUB.end}"], threads=2, shard_size=3000)
+    assert summary == {"examples": len(sub)}
+    data = load_examples([out])
+    assert alleles_of(data) == sub.alleles
+    assert np.array_equal(data["tensors"], sub.tensors) and np.array_equal(data["features"], sub.features)
+
+
+def genomeml_exe() -> str:
+    candidate = Path(sys.executable).parent / "genomeml"
+    return str(candidate) if candidate.exists() else "genomeml"
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "ex.npz"
+    proc = subprocess.run([genomeml_exe(), "make-examples", "--ref", str(REF_FA), "--tumor", str(DATA / "tumor.bam"),
+                           "--normal", str(DATA / "normal.bam"), "--output", str(out),
+                           "--regions", f"{CONTIG}:{SUB.start + 1}-{SUB.end}",
+                           "--truth-somatic", str(DATA / "truth.somatic.vcf.gz"),
+                           "--truth-germline", str(DATA / "truth.germline.vcf.gz")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out, json.loads(proc.stdout)
+
+
+def test_cli_make_examples_labels(cli_run, sub, truth):
+    out, summary = cli_run
+    somatic, germline = truth
+    data = load_examples([out])
+    assert alleles_of(data) == sub.alleles and np.array_equal(data["tensors"], sub.tensors)
+    in_sub = lambda k: SUB.start <= k[1] < SUB.end  # noqa: E731
+    assert summary["examples"] == len(sub)
+    assert summary["somatic"] == sum(map(in_sub, somatic)) == int((data["labels"] == SOMATIC).sum())
+    assert summary["germline"] == sum(map(in_sub, germline)) == int((data["labels"] == GERMLINE).sum())
+
+
+def test_cli_summary_counts_truth_inside_the_regions_only(cli_run, truth):
+    _, summary = cli_run
+    somatic, _ = truth
+    assert summary["somatic_truth"] == sum(1 for k in somatic if SUB.start <= k[1] < SUB.end)
+    assert summary["somatic_truth_without_candidate"] == 0
+
+
+# ----------------------------------------------------------------------------- contig ends
+@pytest.fixture(scope="module")
+def edge_inputs(tmp_path_factory):
+    """A 300 bp contig with 10 reads at each end, all carrying an SNV 3 bp from that end."""
+    out = tmp_path_factory.mktemp("edge")
+    rng = np.random.default_rng(0)
+    length = 300
+    seq = "".join(rng.choice(list("ACGT"), length))
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c", "LN": length}]}
+    with pysam.AlignmentFile(str(out / "t.bam"), "wb", header=header) as bam:
+        for k, start in enumerate([0] * 10 + [length - 60] * 10):
+            read = list(seq[start:start + 60])
+            for p in (3, length - 4):
+                if start <= p < start + 60:
+                    read[p - start] = "ACGT"[("ACGT".index(seq[p]) + 1) % 4]
+            s = pysam.AlignedSegment(bam.header)
+            s.query_name, s.reference_id, s.reference_start = f"r{k}", 0, start
+            s.query_sequence, s.cigarstring, s.mapping_quality = "".join(read), "60M", 60
+            s.query_qualities = pysam.qualitystring_to_array("I" * 60)
+            s.flag = 0x10 if k % 2 else 0
+            bam.write(s)
+    pysam.index(str(out / "t.bam"))
+    return out / "t.bam", seq
+
+
+@pytest.mark.parametrize("region,pos", [((0, 150), 3), ((150, 300), 296)])
+def test_candidates_near_contig_ends(edge_inputs, region, pos):
+    path, seq = edge_inputs
+    with pysam.AlignmentFile(str(path)) as bam:
+        # ref_seq as the shard runner fetches it: clamped to the contig
+        batch = make_shard_examples(bam, None, seq, 0, Region("c", *region), ExampleSettings())
+    assert [a.pos for a in batch.alleles] == [pos]
+    assert batch.tensors.shape == (1, ROWS, WIDTH, len(CHANNELS))
+    assert (batch.tensors[0, TUMOR, HALF_WIDTH, CH["supports_allele"]] == 100).sum() == 10
