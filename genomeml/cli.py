@@ -61,6 +61,8 @@ def simulate() -> None:
 @click.option("--somatic-rate", type=float, default=1.0e-4, show_default=True, help="Somatic mutations per bp.")
 @click.option("--germline-rate", type=float, default=1.0e-3, show_default=True, help="Germline variants per bp.")
 @click.option("--min-vaf", type=float, default=0.02, show_default=True)
+@click.option("--paralogs", type=click.FloatRange(0, 100), default=0.0, show_default=True,
+              help="Hidden paralogous copies per 100 kb: mapping artifacts shared by tumor and normal.")
 @click.option("--platform", type=click.Choice(["illumina", "hifi", "ont"]), default="illumina", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
@@ -215,8 +217,8 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
               help="The shared GRCh38 chr20 piece (../shared/data/GRCh38_chr20_0_200000.fa).")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
-@click.option("--simulations", type=click.IntRange(2, 10000), default=36, show_default=True)
-@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=4, show_default=True)
+@click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=6, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=12, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -17,7 +18,7 @@ from genomeml.io.regions import Region, write_bed
 from genomeml.io.vcf import vcf_header, write_vcf
 from genomeml.simulate.align import align_reads
 from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta
-from genomeml.simulate.genome import n_free_intervals
+from genomeml.simulate.genome import mutate, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
 from genomeml.simulate.variants import Variant, place_germline, place_somatic
 
@@ -40,6 +41,37 @@ class SomaticSimConfig:
     platform: str = "illumina"
     seed: int = 1
     threads: int = 2
+    paralogs: float = 0.0   # hidden paralogous copies per 100 kb (in the sample, not in the reference)
+
+
+@dataclass(frozen=True)
+class Paralog:
+    """A diverged copy of a reference stretch that the individual carries but the reference lacks.
+
+    Its reads map back onto the source stretch and look like low-VAF variants in tumor
+    and normal alike: the mapping artifacts of real genomes (segmental duplications, CNVs).
+    """
+    name: str
+    seq: str
+    source: str
+    start: int
+    depth_fraction: float   # relative to the sample's depth
+
+
+def make_paralogs(seqs: dict[str, str], confident: list[Region], per_100kb: float,
+                  rng: np.random.Generator) -> list[Paralog]:
+    total = sum(len(r) for r in confident)
+    paralogs = []
+    for k in range(rng.poisson(per_100kb * total / 100_000) if per_100kb > 0 else 0):
+        region = confident[int(rng.integers(len(confident)))]
+        length = int(rng.integers(300, 3000))
+        if len(region) <= length:
+            continue
+        start = int(rng.integers(region.start, region.end - length))
+        source = np.frombuffer(seqs[region.contig][start:start + length].encode(), dtype=np.uint8)
+        copy = mutate(rng, source, float(rng.uniform(0.005, 0.03))).tobytes().decode()
+        paralogs.append(Paralog(f"paralog{k}", copy, region.contig, start, float(rng.uniform(0.05, 0.3))))
+    return paralogs
 
 
 def _confident_intervals(seqs: dict[str, str], regions: list[Region]) -> list[Region]:
@@ -104,6 +136,9 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
     log.info("placed %d germline and %d somatic variants", len(germline), len(somatic))
 
     profile = draw_profile(cfg.platform, profile_rng)
+    paralogs = make_paralogs(seqs, confident, cfg.paralogs, np.random.default_rng([cfg.seed, 7]))
+    for p in paralogs:
+        genomes[p.name] = DiploidGenome(p.seq, [], [])
     intervals = [(r.contig, r.start, r.end) for r in confident]
 
     with atomic_directory(cfg.out) as tmp:
@@ -115,7 +150,11 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
             def fragment(contig, hap, start, length, frag_rng, _scale=scale):
                 return genomes[contig].fragment(hap, start, length, _scale, frag_rng)
             sampler = ReadSampler(cfg.platform, profile, prefix=f"{sample[0]}")
-            reads = sampler.reads(intervals, depth, fragment, rng)
+            reads = itertools.chain(
+                sampler.reads(intervals, depth, fragment, rng),
+                *(ReadSampler(cfg.platform, profile, prefix=f"{sample[0]}P{i}_").reads(
+                    [(p.name, 0, len(p.seq))], depth * p.depth_fraction, fragment, rng)
+                  for i, p in enumerate(paralogs)))
             counts[sample] = align_reads(reads, tmp / "ref.fa", contigs, tmp / f"{sample.lower()}.bam",
                                          sample, cfg.platform, cfg.threads)
             log.info("%s: %d alignment records", sample, counts[sample])
@@ -134,6 +173,8 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
             "somatic_variants": len(somatic),
             "somatic_snvs": sum(v.is_snv for v in somatic),
             "somatic_indels": sum(not v.is_snv for v in somatic),
+            "paralogs": [{"source": f"{p.source}:{p.start + 1}-{p.start + len(p.seq)}",
+                          "depth_fraction": round(p.depth_fraction, 3)} for p in paralogs],
             "records": {k.lower(): v for k, v in counts.items()},
         }
         (tmp / "simulation.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")

@@ -35,10 +35,11 @@ class SimPlan:
     contamination: float
     germline_rate: float
     somatic_rate: float
+    paralogs: float
     seed: int
 
 
-def somatic_plan(n_train: int = 36, n_valid: int = 4, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
+def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
     """Simulation settings spread over depths, purities, contamination and sequence sources."""
     rng = np.random.default_rng(seed)
     plans = []
@@ -46,12 +47,13 @@ def somatic_plan(n_train: int = 36, n_valid: int = 4, seed: int = 2024) -> tuple
         plans.append(SimPlan(
             name=f"sim{i:03d}",
             synthetic=None if i % 2 == 0 else 100_000,
-            tumor_depth=float(np.round(rng.uniform(25, 110))),
-            normal_depth=float(np.round(rng.uniform(20, 60))),
+            tumor_depth=float(np.round(rng.uniform(12, 110))),
+            normal_depth=float(np.round(rng.uniform(10, 60))),
             purity=float(np.round(rng.uniform(0.3, 1.0), 2)),
             contamination=float(rng.choice([0.0, 0.0, 0.0, 0.02, 0.05, 0.1])),
             germline_rate=float(np.round(rng.uniform(0.6e-3, 1.5e-3), 5)),
             somatic_rate=1e-3,
+            paralogs=float(rng.choice([0.0, 2.0, 4.0, 8.0])),
             seed=int(seed * 1000 + i),
         ))
     return plans[:n_train], plans[n_train:]
@@ -70,7 +72,7 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
                            regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
                            normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
                            somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
-                           threads=1)
+                           threads=1, paralogs=plan.paralogs)
     simulate_somatic(cfg)
     regions = [] if plan.synthetic else [TRAINING_REGION]
     summary = make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
@@ -82,7 +84,7 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
 
 
 def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,
-                           n_train: int = 36, n_valid: int = 4, seed: int = 2024) -> tuple[list[str], list[str], list[dict]]:
+                           n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple[list[str], list[str], list[dict]]:
     if not Path(source_fasta).exists():
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
     train, valid = somatic_plan(n_train, n_valid, seed)
@@ -99,7 +101,7 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
 
 
 def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
-                    threads: int = 2, n_train: int = 36, n_valid: int = 4, seed: int = 2024,
+                    threads: int = 2, n_train: int = 64, n_valid: int = 6, seed: int = 2024,
                     epochs: int = 12, tumor_only_too: bool = False) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``."""
     from genomeml.train.somatic import train_somatic
