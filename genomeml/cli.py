@@ -143,17 +143,17 @@ _REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: eve
 @click.option("--regions", multiple=True, help=_REGIONS_HELP)
 @click.option("--model", help="Model name (somatic-illumina-tn, somatic-illumina-to) or .keras path.")
 @click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
-@click.option("--min-somatic-prob", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="PASS needs the somatic class to win with at least this probability.")
+@click.option("--min-somatic-prob", type=click.FloatRange(0, 1), default=None,
+              help="PASS needs the somatic class to win with at least this probability "
+                   "[default: the model card's, chosen on validation simulations].")
 def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_somatic_prob) -> None:
     """Find somatic SNVs and indels in a tumor (with its matched normal)."""
     from genomeml.somatic.call import CallRequest, call_somatic, command_line
-    from genomeml.somatic.postprocess import CallSettings
     if normal is None:
         raise GenomemlError("tumor-only calling (no --normal) is not available yet; give the matched normal "
                             "with --normal")
     stats = call_somatic(CallRequest(ref, tumor, output, normal, regions, model, threads,
-                                     settings=CallSettings(min_somatic_prob), command=command_line()))
+                                     min_somatic_probability=min_somatic_prob, command=command_line()))
     log.info("%s", stats)
 
 
@@ -219,7 +219,7 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
 @click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
 @click.option("--validation-simulations", type=click.IntRange(1, 10000), default=6, show_default=True)
-@click.option("--epochs", type=click.IntRange(1, 1000), default=12, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 1000), default=15, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""

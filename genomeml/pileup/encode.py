@@ -16,8 +16,8 @@ from genomeml.pileup.candidates import read_alleles
 from genomeml.pileup.reads import A, C, DEL, EMPTY, G, N, T, DecodedRead, ReadBlock
 
 CHANNELS = ("base", "base_quality", "mapping_quality", "strand", "mismatch", "supports_allele",
-            "insertion_after", "sample")
-CHANNEL_VERSION = "somatic-pileup-v1"
+            "insertion_after", "sample", "soft_clip")
+CHANNEL_VERSION = "somatic-pileup-v2"
 
 _BASE_VALUE = np.zeros(7, dtype=np.int8)
 _BASE_VALUE[[A, C, G, T, N, DEL]] = [25, 50, 75, 100, 10, -100]
@@ -82,7 +82,13 @@ def encode_rows(block: ReadBlock, indices: np.ndarray, support: np.ndarray, wind
     rows[..., 5] = (np.asarray(support, dtype=np.int64) * 100)[:, None] * covered
     rows[..., 6] = np.minimum(np.where(valid, block.ins_after[flat], 0), 10) * 10
     rows[..., 7] = sample_value * covered
-
+    # soft clips (hidden indels or mis-mapping): marked on the read's first/last aligned column
+    width = len(ref_codes)
+    first = block.starts[indices] - window_start
+    last = block.ends[indices] - 1 - window_start
+    for edge, clip in ((first, block.clip_left[indices]), (last, block.clip_right[indices])):
+        marked = (clip > 0) & (edge >= 0) & (edge < width)
+        rows[np.flatnonzero(marked), edge[marked], 8] = np.minimum(clip[marked], 20) * 5
 
 def encode_reads(reads: list[DecodedRead], support: np.ndarray, window_start: int, ref_codes: np.ndarray,
                  sample_value: int, out: np.ndarray) -> None:

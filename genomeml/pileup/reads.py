@@ -44,7 +44,8 @@ class DecodedRead:
     mapq: int
     reverse: bool
     count_from: int             # columns before this are already counted through the overlapping mate
-    mismatch_free: bool = False
+    clip_left: int = 0          # soft-clipped bases before the first aligned column
+    clip_right: int = 0         # ... and after the last
     extra: dict = field(default_factory=dict)
 
     @property
@@ -91,8 +92,10 @@ def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> Decode
             rpos += length
         elif op == 4:                # S
             qpos += length
+    clip_left = cigar[0][1] if cigar[0][0] == 4 else 0
+    clip_right = cigar[-1][1] if cigar[-1][0] == 4 else 0
     return DecodedRead(read.query_name, read.reference_start, bases, bq, ins_after, indels,
-                       read.mapping_quality, read.is_reverse, read.reference_start)
+                       read.mapping_quality, read.is_reverse, read.reference_start, clip_left, clip_right)
 
 
 DOWNSAMPLE_WINDOW = 10_000
@@ -165,6 +168,8 @@ class ReadBlock:
         self.count_from = np.fromiter((r.count_from for r in reads), dtype=np.int64, count=n)
         self.reverse = np.fromiter((r.reverse for r in reads), dtype=bool, count=n)
         self.mapq = np.fromiter((r.mapq for r in reads), dtype=np.int64, count=n)
+        self.clip_left = np.fromiter((r.clip_left for r in reads), dtype=np.int64, count=n)
+        self.clip_right = np.fromiter((r.clip_right for r in reads), dtype=np.int64, count=n)
         self.offsets = np.zeros(n, dtype=np.int64)
         if n:
             np.cumsum(self.lengths[:-1], out=self.offsets[1:])

@@ -70,6 +70,7 @@ class IlluminaProfile:
     binned: bool = False          # NovaSeq-style 4-level qualities
     calibration: float = 1.0      # true error rate / nominal (Phred) error rate
     tail_fraction: float = 0.02   # reads ending in a run of Q2 bases
+    dip_fraction: float = 0.0     # bases whose quality (and so error rate) dips to Q2-Q20, scattered in good reads
     hp_indel_base: float = 5e-5   # indel error probability in a 4-bp homopolymer
     hp_indel_growth: float = 0.5  # log-rate increase per extra homopolymer base
     random_indel_rate: float = 2e-6
@@ -92,6 +93,7 @@ class IlluminaProfile:
             q_noise=float(rng.uniform(2, 6)), read2_penalty=float(rng.uniform(0, 4)),
             binned=bool(rng.random() < 0.4), calibration=float(rng.uniform(0.6, 2.0)),
             tail_fraction=float(rng.uniform(0, 0.05)),
+            dip_fraction=float(rng.uniform(0.002, 0.04)),
             hp_indel_base=float(10 ** rng.uniform(-4.5, -3.3)), hp_indel_growth=float(rng.uniform(0.3, 0.7)),
             random_indel_rate=float(10 ** rng.uniform(-5, -4)),
             ggc_error_rate=float(rng.uniform(0, 0.01)),
@@ -132,6 +134,9 @@ def illumina_read(template: np.ndarray, profile: IlluminaProfile, rng: np.random
     x = np.arange(length) / length
     mean = profile.q_max - profile.q_decay * x ** 2 - (profile.read2_penalty if read2 else 0.0) + rng.normal(0, 1.5)
     qual = np.clip(np.rint(mean + rng.normal(0, profile.q_noise, size=length)), 2, 41)
+    if profile.dip_fraction > 0:
+        dips = rng.random(length) < profile.dip_fraction
+        qual[dips] = rng.integers(2, 21, size=int(dips.sum()))
     if rng.random() < profile.tail_fraction:
         qual[int(rng.integers(int(length * 0.7), length)):] = 2
     if profile.binned:

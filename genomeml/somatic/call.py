@@ -7,11 +7,9 @@ import os
 import shlex
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
-
-import numpy as np
 
 from genomeml.errors import GenomemlError
 from genomeml.io.vcf import write_vcf
@@ -33,7 +31,7 @@ class CallRequest:
     model: str | None = None
     threads: int = 1
     shard_size: int = DEFAULT_SHARD
-    settings: CallSettings = field(default_factory=CallSettings)
+    min_somatic_probability: float | None = None   # None: the model card's threshold
     command: str = ""
 
 
@@ -44,7 +42,8 @@ def default_model(tumor_only: bool) -> str:
 def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
     """DeepVariant's rule: a model refuses tensors whose channels it was not trained on."""
     info = example_info()
-    if card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]:
+    if (card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]
+            or card.get("features") != info["features"]):
         raise GenomemlError(f"{model_path}: model expects channel version {card.get('channel_version')} "
                             f"shape {card.get('shape')}; this genomeml makes {info['channel_version']} {info['shape']}")
     if bool(card.get("tumor_only")) != tumor_only:
@@ -62,16 +61,20 @@ def call_somatic(req: CallRequest) -> dict:
     model_ref = resolve_model(req.model or default_model(tumor_only))
     check_card(model_ref.card, model_ref.path, tumor_only)
 
+    threshold = req.min_somatic_probability
+    if threshold is None:
+        threshold = float(model_ref.card.get("calling", {}).get("min_somatic_probability", 0.5))
+    settings = CallSettings(threshold)
     from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
     predictor = Predictor(model_ref.path, req.threads)
     samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
     header = header_lines(inputs.contigs, samples, req.command or "genomeml call-somatic",
-                          model_ref.name, str(model_ref.card.get("model_version", "?")), str(req.reference))
+                          model_ref.name, str(model_ref.card.get("model_version", "?")), str(req.reference),
+                          threshold)
     lines: list[str] = []
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
-    settings = ExampleSettings()
     clock = time.perf_counter()
-    for _, batch in iter_examples(inputs, settings, req.threads, req.shard_size):
+    for _, batch in iter_examples(inputs, ExampleSettings(), req.threads, req.shard_size):
         stats["examples_s"] += time.perf_counter() - clock
         if len(batch):
             t0 = time.perf_counter()
@@ -79,7 +82,7 @@ def call_somatic(req: CallRequest) -> dict:
             probs = predictor.predict(batch.tensors, features)
             stats["inference_s"] += time.perf_counter() - t0
             for i, allele in enumerate(batch.alleles):
-                line = record_line(allele, probs[i], batch.tumor[i], batch.normal[i], req.settings)
+                line = record_line(allele, probs[i], batch.tumor[i], batch.normal[i], settings)
                 stats["pass"] += "\tPASS\t" in line
                 lines.append(line)
             stats["candidates"] += len(batch)

@@ -31,7 +31,8 @@ NORMAL_ROWS = 50
 ROWS = 1 + TUMOR_ROWS + NORMAL_ROWS
 FEATURES = ("tumor_depth", "tumor_alt", "tumor_vaf", "tumor_alt_forward_fraction", "normal_depth", "normal_alt",
             "normal_vaf", "normal_present", "is_snv", "is_insertion", "is_deletion", "indel_length",
-            "homopolymer_length", "tumor_other_alt_fraction")
+            "homopolymer_length", "tumor_other_alt_fraction", "tumor_alt_mean_bq", "tumor_alt_low_bq_fraction",
+            "tumor_alt_mean_mapq", "normal_clipped_fraction")
 LABELS = ("reference", "germline", "somatic")
 FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
 
@@ -122,6 +123,14 @@ def _window(seq: str, start: int, width: int) -> str:
     return "N" * left + piece + "N" * (width - left - len(piece))
 
 
+def _evidence_features(tumor: tuple[np.ndarray, np.ndarray, float], normal: tuple | None) -> np.ndarray:
+    """Quality of the evidence, over all reads (not only those shown): what low-quality errors lack."""
+    bq, mq, _ = tumor
+    clipped = normal[2] if normal is not None else 0.0
+    return np.array([bq.mean() / 40 if len(bq) else 0.0, (bq < 20).mean() if len(bq) else 0.0,
+                     mq.mean() / 60 if len(mq) else 0.0, clipped], dtype=np.float32)
+
+
 class _Sample:
     """One sample's reads (as a ReadBlock) and allele counts over a shard."""
 
@@ -135,11 +144,23 @@ class _Sample:
                                     settings.min_bq)
 
     def fill_rows(self, allele: Allele, w0: int, ref_codes: np.ndarray, ref_seq: str, offset: int,
-                  max_rows: int, sample_value: int, seed: int, out: np.ndarray) -> None:
-        idx = self.block.overlapping(w0, w0 + len(ref_codes))
-        support = block_support(self.block, idx, allele, ref_seq, offset)
-        order = order_by(support, self.block.name_hashes(seed)[idx], self.block.starts[idx], max_rows)
-        encode_rows(self.block, idx[order], support[order], w0, ref_codes, sample_value, out)
+                  max_rows: int, sample_value: int, seed: int, out: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """Fill the sample's rows; return the carriers' base and mapping qualities at the allele's
+        column and the fraction of reads soft-clipped inside the window (all reads, not only shown ones)."""
+        block = self.block
+        idx = block.overlapping(w0, w0 + len(ref_codes))
+        support = block_support(block, idx, allele, ref_seq, offset)
+        order = order_by(support, block.name_hashes(seed)[idx], block.starts[idx], max_rows)
+        encode_rows(block, idx[order], support[order], w0, ref_codes, sample_value, out)
+        carriers = idx[support > 0]
+        column = allele.pos - block.starts[carriers]
+        inside = (column >= 0) & (column < block.lengths[carriers])
+        bq = block.quals[block.offsets[carriers[inside]] + column[inside]].astype(np.float32)
+        mq = np.minimum(block.mapq[carriers], 60).astype(np.float32)
+        end = w0 + len(ref_codes)
+        clipped = (((block.clip_left[idx] > 0) & (block.starts[idx] >= w0))
+                   | ((block.clip_right[idx] > 0) & (block.ends[idx] <= end)))
+        return bq, mq, float(clipped.mean()) if len(idx) else 0.0
 
 
 def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
@@ -162,15 +183,17 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
         w0 = allele.pos - HALF_WIDTH
         ref_codes = reference_codes(_window(ref_seq, w0 - offset, WIDTH))
         tensors[k, 0] = reference_row(ref_codes)
-        tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
-                        tensors[k, 1:1 + TUMOR_ROWS])
+        t_evidence = tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
+                                     tensors[k, 1:1 + TUMOR_ROWS])
+        n_evidence = None
         if normal is not None:
-            normal.fill_rows(allele, w0, ref_codes, ref_seq, offset, NORMAL_ROWS, -100, settings.seed,
-                             tensors[k, 1 + TUMOR_ROWS:])
+            n_evidence = normal.fill_rows(allele, w0, ref_codes, ref_seq, offset, NORMAL_ROWS, -100,
+                                          settings.seed, tensors[k, 1 + TUMOR_ROWS:])
         t_counts, t_fwd, _ = _site_counts(tumor.counts, allele, ref_seq, offset)
         n_counts = _site_counts(normal.counts, allele, ref_seq, offset)[0] if normal else None
         other = sum(1 for a in candidates if a.pos == allele.pos and a != allele)
-        features[k] = _features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other)
+        features[k] = np.concatenate([_features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other),
+                                      _evidence_features(t_evidence, n_evidence)])
         tumor_counts.append(t_counts)
         normal_counts.append(n_counts)
     return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts)

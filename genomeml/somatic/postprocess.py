@@ -25,10 +25,11 @@ def phred(p_error: float, cap: float = 99.0) -> float:
 
 
 def header_lines(contigs: dict[str, int], samples: list[str], command: str, model_name: str,
-                 model_version: str, reference: str) -> list[str]:
+                 model_version: str, reference: str, min_somatic_probability: float = 0.5) -> list[str]:
     meta = [
         f"##genomeml_command={command}",
         f"##genomeml_model={model_name} version={model_version}",
+        f"##genomeml_min_somatic_probability={min_somatic_probability}",
         f"##reference={reference}",
         '##FILTER=<ID=PASS,Description="Somatic mutation">',
         '##FILTER=<ID=GERMLINE,Description="Germline variant (present in the normal or inherited)">',

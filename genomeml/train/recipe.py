@@ -102,7 +102,7 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
 
 def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
                     threads: int = 2, n_train: int = 64, n_valid: int = 6, seed: int = 2024,
-                    epochs: int = 12, tumor_only_too: bool = False) -> dict:
+                    epochs: int = 15, tumor_only_too: bool = False) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``."""
     from genomeml.train.somatic import train_somatic
     started = time.time()

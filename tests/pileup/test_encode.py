@@ -69,7 +69,7 @@ def expected_row(seg: pysam.AlignedSegment, w0: int, width: int, support: int, s
                 if covered(c):
                     b = seq[q + k]
                     out[c - w0, :] = [BASE_VALUE[b], min(quals[q + k], 50) * 2, mapq, strand,
-                                      100 if b != "N" and b != REF[c] else 0, support * 100, 0, sample]
+                                      100 if b != "N" and b != REF[c] else 0, support * 100, 0, sample, 0]
             q += length
             r += length
         elif op == 1:
@@ -80,19 +80,23 @@ def expected_row(seg: pysam.AlignedSegment, w0: int, width: int, support: int, s
             flank = min(quals[q - 1], quals[q]) * 2
             for c in range(r, r + length):
                 if covered(c):
-                    out[c - w0, :] = [-100, min(flank, 100), mapq, strand, 100, support * 100, 0, sample]
+                    out[c - w0, :] = [-100, min(flank, 100), mapq, strand, 100, support * 100, 0, sample, 0]
             r += length
         elif op == 3:
             r += length
         elif op == 4:
             q += length
+    cigar = seg.cigartuples
+    for op_len, column in ((cigar[0], seg.reference_start), (cigar[-1], seg.reference_end - 1)):
+        if op_len[0] == 4 and covered(column):      # soft clip marked on the adjacent aligned column
+            out[column - w0, CH["soft_clip"]] = min(op_len[1], 20) * 5
     return out
 
 
 def test_channel_list():
     assert CHANNELS == ("base", "base_quality", "mapping_quality", "strand", "mismatch", "supports_allele",
-                        "insertion_after", "sample")
-    assert CHANNEL_VERSION == "somatic-pileup-v1"
+                        "insertion_after", "sample", "soft_clip")
+    assert CHANNEL_VERSION == "somatic-pileup-v2"
 
 
 def test_reference_row():

@@ -138,6 +138,7 @@ def test_truth_somatic_snv_supported_in_tumor_rows_only(paired, truth):
     index = _index(batch)
     snvs = [k for k in somatic if len(k[2]) == len(k[3]) == 1]
     assert len(snvs) >= 10
+    normal_carriers = 0
     for key in snvs:
         k = index[key]
         centre = batch.tensors[k, :, HALF_WIDTH].astype(np.int64)
@@ -145,8 +146,12 @@ def test_truth_somatic_snv_supported_in_tumor_rows_only(paired, truth):
         assert len(carriers) >= max(1, min(batch.tumor[k].alt, TUMOR_ROWS)), key
         assert (carriers[:, CH["base"]] == BASE_VALUE[key[3]]).all()
         assert (carriers[:, CH["mismatch"]] == 100).all()
-        assert not (centre[NORMAL, CH["supports_allele"]] == 100).any(), key
+        # the normal does not carry it; a lone low-quality sequencing error may spell the same base
+        in_normal = centre[NORMAL][centre[NORMAL, CH["supports_allele"]] == 100]
+        normal_carriers += len(in_normal)
+        assert len(in_normal) <= 1 and (in_normal[:, CH["base_quality"]] < 60).all(), key
         assert (centre[NORMAL, CH["supports_allele"]] == -100).sum() > 5      # the normal spans the site
+    assert normal_carriers <= len(snvs) // 2
     for key in somatic:                                  # indels too: some tumor row carries the allele
         k = index[key]
         assert (batch.tensors[k, TUMOR, :, CH["supports_allele"]] == 100).any(), key
