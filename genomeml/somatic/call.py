@@ -66,7 +66,7 @@ def call_somatic(req: CallRequest) -> dict:
         threshold = float(model_ref.card.get("calling", {}).get("min_somatic_probability", 0.5))
     settings = CallSettings(threshold)
     from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
-    predictor = Predictor(model_ref.path, req.threads)
+    predictor = Predictor(model_ref.path)
     samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
     header = header_lines(inputs.contigs, samples, req.command or "genomeml call-somatic",
                           model_ref.name, str(model_ref.card.get("model_version", "?")), str(req.reference),

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not for users
-
 
 class Predictor:
-    def __init__(self, model_path: Path, threads: int = 1, batch_size: int = 512):
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
+    def __init__(self, model_path: Path, batch_size: int = 512):
+        from genomeml.tf_import import import_tensorflow
+        tf = import_tensorflow()
+        # one thread, whatever --threads says: the summation order (and so every probability
+        # to the last bit) must not depend on it; the example workers use the other cores
+        tf.config.threading.set_intra_op_parallelism_threads(1)
         tf.config.threading.set_inter_op_parallelism_threads(1)
         import keras
         import genomeml.somatic.model  # noqa: F401  registers the custom layers

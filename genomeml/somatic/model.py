@@ -9,9 +9,9 @@ CNN; the centre column and global pooling meet the count features in a dense hea
 
 from __future__ import annotations
 
-import os
+from genomeml.tf_import import import_tensorflow
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not for users
+import_tensorflow()   # quietly, before keras pulls it in
 
 import keras  # noqa: E402
 from keras import layers, ops  # noqa: E402

@@ -71,9 +71,9 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
     output = Path(output)
     if output.suffix != ".keras":
         raise GenomemlError(f"{output}: model output must end in .keras")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from genomeml.tf_import import import_tensorflow
+    tf = import_tensorflow()
     import keras
-    import tensorflow as tf
     from genomeml.somatic.model import build_model
     tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
     tf.config.threading.set_inter_op_parallelism_threads(1)

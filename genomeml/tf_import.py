@@ -1,0 +1,36 @@
+"""Import TensorFlow without its native start-up chatter on stderr.
+
+TensorFlow 2.21 prints absl lines (oneDNN notices) from C++ before any log-level
+setting applies; users should see genomeml's own messages only, so file descriptor 2
+points at /dev/null for the duration of the import. Import errors still raise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_tensorflow():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    with _native_stderr_silenced():
+        import tensorflow
+        import keras  # noqa: F401
+    return tensorflow
