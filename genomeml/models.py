@@ -32,7 +32,11 @@ def card_path(model_path: Path) -> Path:
 
 
 def _shipped_dir() -> Path:
-    return Path(str(resources.files("genomeml.models_data")))
+    """Installed: the genomeml.models_data package; run from a source tree: the top-level models/."""
+    try:
+        return Path(str(resources.files("genomeml.models_data")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[1] / "models"
 
 
 def resolve_model(name_or_path: str | os.PathLike) -> ModelRef:
