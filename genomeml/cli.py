@@ -61,6 +61,8 @@ def simulate() -> None:
 @click.option("--somatic-rate", type=float, default=1.0e-4, show_default=True, help="Somatic mutations per bp.")
 @click.option("--germline-rate", type=float, default=1.0e-3, show_default=True, help="Germline variants per bp.")
 @click.option("--min-vaf", type=float, default=0.02, show_default=True)
+@click.option("--allelic-bias", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of het germline sites under-represented in reads (allele-specific bias).")
 @click.option("--paralogs", type=click.FloatRange(0, 100), default=0.0, show_default=True,
               help="Hidden paralogous copies per 100 kb: mapping artifacts shared by tumor and normal.")
 @click.option("--platform", type=click.Choice(["illumina", "hifi", "ont"]), default="illumina", show_default=True)

@@ -24,8 +24,12 @@ class _HapVariants:
 class DiploidGenome:
     """A contig's reference sequence plus germline and somatic variants per haplotype."""
 
-    def __init__(self, seq: str, germline: list[Variant], somatic: list[Variant]):
+    def __init__(self, seq: str, germline: list[Variant], somatic: list[Variant],
+                 dropout: dict[int, float] | None = None):
+        """``dropout`` maps id(germline variant) to the chance that a read of its haplotype shows the
+        reference instead: allele-specific capture and mapping bias, as real het sites show."""
         self.seq = seq
+        self._dropout = dropout or {}
         self.haps = []
         for hap in (0, 1):
             chosen = sorted([v for v in germline + somatic if hap in v.haplotypes], key=lambda v: v.pos)
@@ -51,6 +55,8 @@ class DiploidGenome:
             if variant.end <= start and variant.pos < start:
                 continue
             if id(variant) in self._somatic and rng.random() >= variant.vaf * somatic_scale:
+                continue
+            if self._dropout and rng.random() < self._dropout.get(id(variant), 0.0):
                 continue
             chosen.append(variant)
         # only the first chosen variant can start before ``start`` (variants never overlap):

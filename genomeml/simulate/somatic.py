@@ -42,6 +42,16 @@ class SomaticSimConfig:
     seed: int = 1
     threads: int = 2
     paralogs: float = 0.0   # hidden paralogous copies per 100 kb (in the sample, not in the reference)
+    allelic_bias: float = 0.0   # share of het germline variants under-represented in reads (per-read dropout 0.2-0.7)
+
+
+def germline_dropout(germline: list[Variant], share: float, rng: np.random.Generator) -> dict[int, float]:
+    """Per-variant read dropout for a share of het germline sites: their VAF sits well below 0.5,
+    independently in tumor and normal, as allele-specific mapping and capture bias make it."""
+    if share <= 0:
+        return {}
+    return {id(v): float(rng.uniform(0.2, 0.7)) for v in germline
+            if len(v.haplotypes) == 1 and rng.random() < share}
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,7 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
         s = place_somatic(seq, contig, cfg.somatic_rate, variant_rng, occupancy, g, cfg.purity, cfg.min_vaf)
         germline += g
         somatic += s
-        genomes[contig] = DiploidGenome(seq, g, s)
+        genomes[contig] = DiploidGenome(seq, g, s, germline_dropout(g, cfg.allelic_bias, variant_rng))
     log.info("placed %d germline and %d somatic variants", len(germline), len(somatic))
 
     profile = draw_profile(cfg.platform, profile_rng)

@@ -36,6 +36,7 @@ class SimPlan:
     germline_rate: float
     somatic_rate: float
     paralogs: float
+    allelic_bias: float
     seed: int
 
 
@@ -50,10 +51,11 @@ def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple
             tumor_depth=float(np.round(rng.uniform(12, 110))),
             normal_depth=float(np.round(rng.uniform(10, 60))),
             purity=float(np.round(rng.uniform(0.3, 1.0), 2)),
-            contamination=float(rng.choice([0.0, 0.0, 0.0, 0.02, 0.05, 0.1])),
+            contamination=float(rng.choice([0.0, 0.0, 0.0, 0.0, 0.01, 0.03, 0.05])),
             germline_rate=float(np.round(rng.uniform(0.6e-3, 1.5e-3), 5)),
             somatic_rate=1e-3,
             paralogs=float(rng.choice([0.0, 2.0, 4.0, 8.0])),
+            allelic_bias=float(rng.choice([0.0, 0.1, 0.2, 0.3])),
             seed=int(seed * 1000 + i),
         ))
     return plans[:n_train], plans[n_train:]
@@ -72,7 +74,7 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
                            regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
                            normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
                            somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
-                           threads=1, paralogs=plan.paralogs)
+                           threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias)
     simulate_somatic(cfg)
     regions = [] if plan.synthetic else [TRAINING_REGION]
     summary = make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
