@@ -12,7 +12,6 @@ reads' rates include too (the simulated germline rate is 1e-3).
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile

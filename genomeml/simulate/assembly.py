@@ -18,7 +18,7 @@ from genomeml.simulate.align import align_reads
 from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta, write_fastq_gz
 from genomeml.simulate.genome import find_tracts, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
-from genomeml.simulate.variants import Variant, _Occupancy, _random_indel, _snv, _tract_indel, place_germline
+from genomeml.simulate.variants import _Occupancy, _random_indel, _snv, _tract_indel, place_germline
 
 log = logging.getLogger(__name__)
 

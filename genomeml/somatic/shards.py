@@ -12,7 +12,6 @@ from typing import Iterator, Sequence
 
 from tqdm import tqdm
 
-from genomeml.errors import GenomemlError
 from genomeml.io.alignments import check_contigs, open_alignments, sample_name
 from genomeml.io.reference import Reference
 from genomeml.io.regions import Region, resolve_regions, shard_regions

@@ -6,7 +6,6 @@ then (below a separator) normal reads. Positive values are red, negative blue, z
 
 from __future__ import annotations
 
-import os
 from typing import Sequence
 
 import numpy as np

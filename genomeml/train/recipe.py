@@ -8,7 +8,6 @@ benchmarks.
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing as mp
 import os
