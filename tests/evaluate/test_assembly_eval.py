@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import mappy
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import genomeml_exe
 from genomeml.cli import cli
 from genomeml.errors import GenomemlError
 from genomeml.evaluate.assembly import count_cs, evaluate_assembly, format_assembly_report
@@ -19,10 +19,6 @@ from genomeml.evaluate.assembly import count_cs, evaluate_assembly, format_assem
 SUB = {"A": "C", "C": "G", "G": "T", "T": "A"}
 
 
-def genomeml_exe() -> str:
-    """The console script of the interpreter running the tests, even when its venv is not activated."""
-    candidate = Path(sys.executable).parent / "genomeml"
-    return str(candidate) if candidate.exists() else "genomeml"
 
 
 def _random(length: int, seed: int) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from cli_helpers import genomeml_exe
 from genomeml.cli import cli
 from genomeml.errors import GenomemlError
 from genomeml.evaluate.somatic import evaluate_somatic, format_somatic_report
@@ -24,10 +24,6 @@ HEADER = [
 ]
 
 
-def genomeml_exe() -> str:
-    """The console script of the interpreter running the tests, even when its venv is not activated."""
-    candidate = Path(sys.executable).parent / "genomeml"
-    return str(candidate) if candidate.exists() else "genomeml"
 
 
 def _other(base: str, shift: int = 1) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pysam
 import pysam.bcftools  # the bcftools dispatcher is a submodule that "import pysam" does not load
 import pytest
 
+from cli_helpers import genomeml_exe
 from genomeml.errors import GenomemlError
 from genomeml.evaluate.assembly import evaluate_assembly
 from genomeml.simulate.assembly import END_MARGIN, ERROR_SPACING, AssemblySimConfig, simulate_assembly
@@ -22,10 +22,6 @@ OUTPUTS = ["truth.fa", "truth.fa.fai", "draft.fa", "draft.fa.fai", "reads.bam", 
 HAPLOID = dict(synthetic=30_000, depth=8, error_rate=1e-3, seed=5, threads=2)
 
 
-def genomeml_exe() -> str:
-    """The console script of the interpreter running the tests, even when its venv is not activated."""
-    candidate = Path(sys.executable).parent / "genomeml"
-    return str(candidate) if candidate.exists() else "genomeml"
 
 
 def _simulate(out: Path, **kwargs) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pysam
 import pysam.bcftools  # the bcftools dispatcher is a submodule that "import pysam" does not load
 import pytest
 
+from cli_helpers import genomeml_exe
 from genomeml.errors import GenomemlError
 from genomeml.simulate.haplotypes import DiploidGenome
 from genomeml.simulate.somatic import SomaticSimConfig, simulate_somatic
@@ -27,10 +27,6 @@ MAIN = dict(synthetic=40_000, tumor_depth=60, normal_depth=40, somatic_rate=1e-3
 SMALL = dict(synthetic=20_000, tumor_depth=20, normal_depth=20, somatic_rate=1e-3, threads=2)
 
 
-def genomeml_exe() -> str:
-    """The console script of the interpreter running the tests, even when its venv is not activated."""
-    candidate = Path(sys.executable).parent / "genomeml"
-    return str(candidate) if candidate.exists() else "genomeml"
 
 
 def _simulate(out: Path, **kwargs) -> dict:

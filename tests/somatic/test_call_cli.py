@@ -5,18 +5,18 @@ from __future__ import annotations
 import gzip
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pysam
 import pysam.bcftools  # the dispatcher is a submodule "import pysam" does not load
 import pytest
 
+from cli_helpers import genomeml_exe
 from genomeml.evaluate.somatic import evaluate_somatic
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "testdata" / "somatic"
-EXE = str(Path(sys.executable).with_name("genomeml"))
+EXE = genomeml_exe()
 REGION = "chr20:100001-130000"
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pysam
 import pytest
 
+from cli_helpers import genomeml_exe
 from genomeml.errors import GenomemlError
 from genomeml.io.reference import Reference
 from genomeml.io.regions import Region
@@ -359,9 +359,6 @@ def test_make_examples_over_small_shards_equals_one_shard(tmp_path, sub):
     assert np.array_equal(data["tensors"], sub.tensors) and np.array_equal(data["features"], sub.features)
 
 
-def genomeml_exe() -> str:
-    candidate = Path(sys.executable).parent / "genomeml"
-    return str(candidate) if candidate.exists() else "genomeml"
 
 
 @pytest.fixture(scope="module")
