@@ -6,7 +6,7 @@ indel events, which are rare, go through a dict. Overlapping mates count once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,9 +25,18 @@ class AlleleCounts:
     depth: np.ndarray          # (n,) reads with a base or deletion at the column
     bases: np.ndarray          # (n, 7, 2) reads per base code (A..T need quality >= min_bq) and strand
     indels: dict[Allele, np.ndarray]   # allele -> (forward, reverse) read counts
+    _indel_totals: dict[int, int] | None = field(default=None, repr=False, compare=False)
 
     def column(self, pos: int) -> int:
         return pos - self.start
+
+    def indel_reads_at(self, pos: int) -> int:
+        """Reads carrying any indel anchored at ``pos`` (totals built once per sample and shard)."""
+        if self._indel_totals is None:
+            self._indel_totals = {}
+            for allele, strands in self.indels.items():
+                self._indel_totals[allele.pos] = self._indel_totals.get(allele.pos, 0) + int(strands.sum())
+        return self._indel_totals.get(pos, 0)
 
     def depth_at(self, pos: int) -> int:
         i = pos - self.start

@@ -9,6 +9,7 @@ depths and allele counts of both samples.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,8 +98,7 @@ def _site_counts(counts: AlleleCounts | None, allele: Allele, ref_seq: str, offs
         ref = int(counts.bases[i, ref_code].sum()) if ref_code else 0
     else:
         depth = max(counts.depth_at(allele.pos), counts.depth_at(allele.pos + 1))
-        ref = max(0, depth - alt - sum(int(c.sum()) for a, c in counts.indels.items()
-                                      if a.pos == allele.pos and a != allele))
+        ref = max(0, depth - counts.indel_reads_at(allele.pos))   # neither this indel nor another one there
     return SiteCounts(depth, ref, alt), fwd, rev
 
 
@@ -178,6 +178,7 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
     features = np.zeros((n, len(FEATURES)), dtype=np.float32)
     tumor_counts: list[SiteCounts] = []
     normal_counts: list[SiteCounts | None] = []
+    alleles_at = Counter(a.pos for a in candidates)
     for k, allele in enumerate(candidates):
         w0 = allele.pos - HALF_WIDTH
         ref_codes = reference_codes(_window(ref_seq, w0 - offset, WIDTH))
@@ -190,7 +191,7 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
                                           settings.seed, tensors[k, 1 + TUMOR_ROWS:])
         t_counts, t_fwd, _ = _site_counts(tumor.counts, allele, ref_seq, offset)
         n_counts = _site_counts(normal.counts, allele, ref_seq, offset)[0] if normal else None
-        other = sum(1 for a in candidates if a.pos == allele.pos and a != allele)
+        other = alleles_at[allele.pos] - 1
         features[k] = np.concatenate([_features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other),
                                       _evidence_features(t_evidence, n_evidence)])
         tumor_counts.append(t_counts)
