@@ -36,12 +36,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -50,6 +48,7 @@ import pysam
 
 import genomeml
 import genomeml.simulate.variants as variants_module
+from genomeml.io.atomic import atomic_directory
 from genomeml.io.vcf import vcf_header, write_vcf
 from genomeml.simulate.genome import n_free_intervals
 from genomeml.simulate.variants import Variant, place_germline, place_somatic
@@ -266,11 +265,10 @@ def main(argv: list[str] | None = None) -> dict:
         f"{summary['somatic_indels']} indel); per VAF {summary['somatic_by_vaf']}")
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    work = tmp / "work"
-    work.mkdir()
-    cmds = summary["commands"]
-    try:
+    with atomic_directory(out) as tmp:   # nothing half-written survives a failure
+        work = tmp / "work"
+        work.mkdir()
+        cmds = summary["commands"]
         # --- reference -----------------------------------------------------------------------------------
         write_fasta(tmp / "ref.fa", contig, seq)
         pysam.faidx(str(tmp / "ref.fa"))
@@ -340,13 +338,6 @@ def main(argv: list[str] | None = None) -> dict:
         summary["seconds"] = round(time.time() - started, 1)
         summary["timings"] = timings
         (tmp / "benchmark.json").write_text(json.dumps(summary, indent=2) + "\n")
-        out.mkdir(parents=True, exist_ok=True)
-        for item in tmp.iterdir():
-            os.replace(item, out / item.name)
-        tmp.rmdir()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     log(f"done in {summary['seconds']} s: {out}  (tumor {summary['bam_stats']['tumor']['mean_depth']:.1f}x, "
         f"normal {summary['bam_stats']['normal']['mean_depth']:.1f}x)")
     return summary

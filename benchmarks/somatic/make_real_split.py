@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
 
 import pysam
+
+from genomeml.io.atomic import atomic_directory
 
 REPO = Path(__file__).resolve().parents[2]
 REAL = REPO.parent / "shared" / "data" / "real"
@@ -70,8 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     start0, end0 = int(start1) - 1, int(end)
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with atomic_directory(out) as tmp:   # nothing half-written survives a failure
         counts = {"TUMOR": 0, "NORMAL": 0}
         templates = {"TUMOR": set(), "NORMAL": set()}
         with pysam.AlignmentFile(args.bam) as bam:
@@ -111,13 +109,6 @@ def main(argv: list[str] | None = None) -> dict:
                    "note": "both halves are one sample (HG002): every somatic PASS call is a false positive",
                    "seconds": round(time.time() - started, 1)}
         (tmp / "benchmark.json").write_text(json.dumps(summary, indent=2) + "\n")
-        out.mkdir(parents=True, exist_ok=True)
-        for item in tmp.iterdir():
-            os.replace(item, out / item.name)
-        tmp.rmdir()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     print(f"make_real_split: {counts} records, depth {depth}, {summary['seconds']} s -> {out}", file=sys.stderr)
     return summary
 
