@@ -15,6 +15,8 @@ from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_
 from genomeml.pileup.reads import A, DEL, N, T, ReadBlock, decode_read, fetch_decoded
 from genomeml.somatic.labels import truth_keys
 
+from . import segments
+
 DATA = Path(__file__).resolve().parents[2] / "testdata" / "somatic"
 CONTIG = "chr1"
 CODE = {"A": 1, "C": 2, "G": 3, "T": 4}
@@ -102,31 +104,9 @@ def as_keys(counts: AlleleCounts) -> dict:
 
 
 # ----------------------------------------------------------------------------- reads
-def make_segment(name: str, start: int, cigar: list[tuple[int, int]], inserted: str = "", reverse: bool = False,
-                 quals: list[int] | None = None, mutate: dict[int, str] | None = None, mapq: int = 60,
-                 flag: int = 0) -> pysam.AlignedSegment:
-    """A read following ``cigar`` on REF; ``mutate`` replaces the read base at a reference column."""
-    seq, r, ins = [], start, iter(inserted)
-    mutate = mutate or {}
-    for op, length in cigar:
-        if op == 0:
-            seq.extend(mutate.get(c, REF[c]) for c in range(r, r + length))
-            r += length
-        elif op == 1:
-            seq.extend(next(ins) for _ in range(length))
-        elif op == 4:
-            seq.extend("G" * length)
-        elif op in (2, 3):
-            r += length
-    seg = pysam.AlignedSegment(HEADER)
-    seg.query_name = name
-    seg.flag = flag | (0x10 if reverse else 0)
-    seg.reference_id, seg.reference_start = 0, start
-    seg.cigartuples = cigar
-    seg.query_sequence = "".join(seq)
-    seg.query_qualities = pysam.qualitystring_to_array("".join(chr(33 + q) for q in (quals or [30] * len(seq))))
-    seg.mapping_quality = mapq
-    return seg
+def make_segment(name: str, start: int, cigar: list[tuple[int, int]], *args, **kwargs) -> pysam.AlignedSegment:
+    """A read following ``cigar`` on this module's REF (see segments.make_segment)."""
+    return segments.make_segment(HEADER, REF, name, start, cigar, *args, **kwargs)
 
 
 def random_reads(seed: int, count: int = 120) -> list[pysam.AlignedSegment]:

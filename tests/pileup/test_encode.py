@@ -11,6 +11,8 @@ from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, allele_support, b
                                     encode_rows, order_by, order_rows, reference_codes, reference_row)
 from genomeml.pileup.reads import DecodedRead, ReadBlock, decode_read
 
+from . import segments
+
 CONTIG = "chr1"
 BASE_VALUE = {"A": 25, "C": 50, "G": 75, "T": 100, "N": 10}
 CH = {name: i for i, name in enumerate(CHANNELS)}
@@ -28,30 +30,10 @@ REF = _reference()
 HEADER = pysam.AlignmentHeader.from_dict({"SQ": [{"SN": CONTIG, "LN": len(REF)}]})
 
 
-def make_segment(name: str, start: int, cigar: list[tuple[int, int]], inserted: str = "", reverse: bool = False,
-                 quals: list[int] | None = None, mutate: dict[int, str] | None = None,
-                 mapq: int = 60) -> pysam.AlignedSegment:
-    seq, r, ins = [], start, iter(inserted)
-    mutate = mutate or {}
-    for op, length in cigar:
-        if op == 0:
-            seq.extend(mutate.get(c, REF[c]) for c in range(r, r + length))
-            r += length
-        elif op == 1:
-            seq.extend(next(ins, "T") for _ in range(length))
-        elif op == 4:
-            seq.extend("G" * length)
-        elif op in (2, 3):
-            r += length
-    seg = pysam.AlignedSegment(HEADER)
-    seg.query_name = name
-    seg.flag = 0x10 if reverse else 0
-    seg.reference_id, seg.reference_start = 0, start
-    seg.cigartuples = cigar
-    seg.query_sequence = "".join(seq)
-    seg.query_qualities = pysam.qualitystring_to_array("".join(chr(33 + q) for q in (quals or [30] * len(seq))))
-    seg.mapping_quality = mapq
-    return seg
+def make_segment(name: str, start: int, cigar: list[tuple[int, int]], *args, **kwargs) -> pysam.AlignedSegment:
+    """A read following ``cigar`` on this module's REF (see segments.make_segment)."""
+    kwargs.setdefault("fill", "T")
+    return segments.make_segment(HEADER, REF, name, start, cigar, *args, **kwargs)
 
 
 def expected_row(seg: pysam.AlignedSegment, w0: int, width: int, support: int, sample: int) -> np.ndarray:
