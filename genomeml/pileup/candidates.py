@@ -42,7 +42,7 @@ class AlleleCounts:
         i = pos - self.start
         return int(self.depth[i]) if 0 <= i < len(self.depth) else 0
 
-    def support(self, allele: Allele, ref_seq: str, offset: int) -> tuple[int, int]:
+    def support(self, allele: Allele) -> tuple[int, int]:
         """(forward, reverse) reads carrying ``allele``."""
         if allele.is_snv:
             i = allele.pos - self.start

@@ -89,7 +89,7 @@ def _site_counts(counts: AlleleCounts | None, allele: Allele, ref_seq: str, offs
     """Depth, ref and alt read counts at a candidate, plus alt (forward, reverse)."""
     if counts is None:
         return SiteCounts(0, 0, 0), 0, 0
-    fwd, rev = counts.support(allele, ref_seq, offset)
+    fwd, rev = counts.support(allele)
     alt = fwd + rev
     if allele.is_snv:
         i = counts.column(allele.pos)
