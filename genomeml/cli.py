@@ -86,6 +86,8 @@ def simulate_somatic_cmd(**kwargs) -> None:
 @click.option("--error-rate", type=float, default=0.0005, show_default=True,
               help="Draft errors per bp (mostly homopolymer/STR indels).")
 @click.option("--diploid", is_flag=True, help="Two truth haplotypes, each with its own draft contig.")
+@click.option("--paralogs", type=click.FloatRange(0, 100), default=0.0, show_default=True,
+              help="Diverged 2-8 kb copies per 100 kb whose reads map onto the draft (mis-mapped repeats).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 def simulate_assembly_cmd(**kwargs) -> None:
@@ -159,22 +161,62 @@ def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_so
 
 
 @cli.command("make-examples")
-@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False))
-@click.option("--tumor", required=True, type=click.Path(dir_okay=False))
+@click.option("--ref", "--assembly", "ref", required=True, type=click.Path(dir_okay=False),
+              help="Reference FASTA (with --polish: the draft assembly).")
+@click.option("--tumor", type=click.Path(dir_okay=False), help="Tumor BAM/CRAM (somatic examples).")
 @click.option("--normal", type=click.Path(dir_okay=False))
+@click.option("--polish", is_flag=True, help="Make polishing windows instead of somatic examples.")
+@click.option("--reads", type=click.Path(dir_okay=False), help="With --polish: reads aligned to the draft (BAM/CRAM).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False), help="Examples file (.npz).")
 @click.option("--regions", multiple=True, help=_REGIONS_HELP)
 @click.option("--truth-somatic", type=click.Path(dir_okay=False), help="Label examples: somatic truth VCF.")
 @click.option("--truth-germline", type=click.Path(dir_okay=False), help="Label examples: germline truth VCF.")
+@click.option("--truth", type=click.Path(dir_okay=False),
+              help="With --polish, label windows: VCF of edits turning the draft into the truth "
+                   "(REF draft, ALT truth; `genomeml simulate assembly` writes draft_errors.vcf.gz).")
 @click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the read downsampling.")
-def make_examples_cmd(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads, seed) -> None:
-    """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection."""
-    from genomeml.somatic.make_examples import make_examples
-    if (truth_somatic is None) != (truth_germline is None):
-        raise click.UsageError("give both --truth-somatic and --truth-germline, or neither")
-    summary = make_examples(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads, seed=seed)
+def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_somatic, truth_germline, truth,
+                      threads, seed) -> None:
+    """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection.
+
+    With --polish: the windows where reads disagree with a draft assembly.
+    """
+    if polish:
+        from genomeml.polish.examples import make_polish_examples
+        if reads is None or tumor or normal or truth_somatic or truth_germline:
+            raise click.UsageError("--polish takes --ref/--assembly, --reads and optionally --truth")
+        summary = make_polish_examples(ref, reads, output, truth, regions, threads)
+    else:
+        from genomeml.somatic.make_examples import make_examples
+        if tumor is None or reads or truth:
+            raise click.UsageError("somatic examples take --tumor (and --normal); --reads/--truth need --polish")
+        if (truth_somatic is None) != (truth_germline is None):
+            raise click.UsageError("give both --truth-somatic and --truth-germline, or neither")
+        summary = make_examples(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads,
+                                seed=seed)
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
+
+
+@cli.command("polish")
+@click.option("--assembly", required=True, type=click.Path(dir_okay=False), help="Draft assembly (FASTA).")
+@click.option("--reads", required=True, type=click.Path(dir_okay=False),
+              help="HiFi reads aligned to the draft: coordinate-sorted, indexed BAM/CRAM.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Polished FASTA.")
+@click.option("--vcf", type=click.Path(dir_okay=False), help="Also write the edits against the draft (.vcf.gz).")
+@click.option("--regions", multiple=True, help=_REGIONS_HELP + " Windows starting there are polished; "
+              "the output still holds every contig.")
+@click.option("--model", default=None, help="Shipped model name (polish-hifi) or a .keras file with its card.")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
+@click.option("--min-probability", type=click.FloatRange(0, 1), default=None,
+              help="Change a column only this sure [default: the model card's, chosen on validation simulations].")
+def polish_cmd(assembly, reads, output, vcf, regions, model, threads, min_probability) -> None:
+    """Correct the residual base and indel errors of a draft assembly from the reads aligned to it."""
+    from genomeml.polish.polish import PolishRequest, polish
+    from genomeml.somatic.call import command_line
+    stats = polish(PolishRequest(assembly, reads, output, vcf, regions, model, threads, min_probability,
+                                 command=command_line()))
+    log.info("%s", stats)
 
 
 @cli.command("show-examples")
@@ -227,6 +269,40 @@ def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validati
     from genomeml.train.recipe import retrain_somatic
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
+
+
+@train.command("polish")
+@click.option("--examples", "examples", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="Labeled polishing windows (.npz from make-examples --polish --truth); repeatable.")
+@click.option("--validation", multiple=True, type=click.Path(dir_okay=False),
+              help="Validation windows; the card's --min-probability is chosen on them.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Model file (.keras); card beside it.")
+@click.option("--epochs", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
+def train_polish_cmd(examples, validation, output, epochs, seed, threads) -> None:
+    """Train the polishing Transformer on labeled windows."""
+    from genomeml.train.polish import train_polish
+    card = train_polish(examples, validation, output, epochs, seed=seed, threads=threads)
+    click.echo(json.dumps(card["metrics"].get("validation", card["metrics"]), indent=2, sort_keys=True))
+
+
+@train.command("polish-recipe")
+@click.option("--workdir", required=True, type=click.Path(file_okay=False), help="Scratch directory.")
+@click.option("--source", "source", required=True, type=click.Path(dir_okay=False),
+              help="The shared GRCh38 chr20 piece (../shared/data/GRCh38_chr20_0_200000.fa).")
+@click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
+@click.option("--simulations", type=click.IntRange(2, 10000), default=48, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=4, show_default=True)
+@click.option("--epochs", type=click.IntRange(1, 1000), default=10, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def train_polish_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs,
+                            seed) -> None:
+    """Rebuild the shipped HiFi polishing model from scratch (simulate drafts, make windows, train)."""
+    from genomeml.train.polish_recipe import retrain_polish
+    metrics = retrain_polish(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs)
+    click.echo(json.dumps(metrics.get("validation", metrics), indent=2, sort_keys=True))
 
 
 def main() -> None:

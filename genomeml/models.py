@@ -17,6 +17,7 @@ from genomeml.errors import GenomemlError
 SHIPPED = {
     "somatic-illumina-tn": "somatic_illumina_tn.keras",
     "somatic-illumina-to": "somatic_illumina_to.keras",
+    "polish-hifi": "polish_hifi.keras",
 }
 
 

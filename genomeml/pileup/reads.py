@@ -46,6 +46,10 @@ class DecodedRead:
     count_from: int             # columns before this are already counted through the overlapping mate
     clip_left: int = 0          # soft-clipped bases before the first aligned column
     clip_right: int = 0         # ... and after the last
+    # inserted bases and their qualities, all insertions of the read in column order
+    # (the insertion after column c starts at sum(ins_after[:c]))
+    ins_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    ins_quals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     extra: dict = field(default_factory=dict)
 
     @property
@@ -70,6 +74,7 @@ def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> Decode
     bq = np.empty(span, dtype=np.uint8)
     ins_after = np.zeros(span, dtype=np.int16)
     indels: list[Indel] = []
+    ins_pieces: list[slice] = []
     qpos = 0
     rpos = 0
     for op, length in cigar:
@@ -82,6 +87,7 @@ def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> Decode
             if rpos > 0:
                 ins_after[rpos - 1] += length
                 indels.append(Indel(read.reference_start + rpos - 1, length, seq[qpos:qpos + length]))
+                ins_pieces.append(slice(qpos, qpos + length))
             qpos += length
         elif op in (2, 3):           # D, N
             bases[rpos:rpos + length] = DEL if op == 2 else EMPTY
@@ -94,8 +100,14 @@ def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> Decode
             qpos += length
     clip_left = cigar[0][1] if cigar[0][0] == 4 else 0
     clip_right = cigar[-1][1] if cigar[-1][0] == 4 else 0
+    if ins_pieces:
+        ins_codes = np.concatenate([codes[s] for s in ins_pieces])
+        ins_quals = np.concatenate([quals[s] for s in ins_pieces])
+    else:
+        ins_codes = ins_quals = np.zeros(0, np.uint8)
     return DecodedRead(read.query_name, read.reference_start, bases, bq, ins_after, indels,
-                       read.mapping_quality, read.is_reverse, read.reference_start, clip_left, clip_right)
+                       read.mapping_quality, read.is_reverse, read.reference_start, clip_left, clip_right,
+                       ins_codes, ins_quals)
 
 
 DOWNSAMPLE_WINDOW = 10_000
@@ -124,14 +136,14 @@ def downsample_bounds(bam: pysam.AlignmentFile, contig: str, start: int, end: in
 
 
 def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
-                  max_depth: float | None = None) -> list[DecodedRead]:
+                  max_depth: float | None = None, read_length: float = 150.0) -> list[DecodedRead]:
     """Decoded usable reads overlapping [start, end), with overlapping mates marked to count once.
 
     A read whose mate was seen earlier and overlaps it gets ``count_from`` = the mate's
     end, so allele counts take the shared columns from the first mate only.
     ``max_depth`` downsamples extreme depth by read-name hash (see downsample_bounds).
     """
-    bounds = downsample_bounds(bam, contig, max(0, start), end, max_depth)
+    bounds = downsample_bounds(bam, contig, max(0, start), end, max_depth, read_length)
     out: list[DecodedRead] = []
     open_mates: dict[str, int] = {}
     for read in bam.fetch(contig, max(0, start), end):
@@ -176,7 +188,11 @@ class ReadBlock:
             self.bases = np.concatenate([r.bases for r in reads])
             self.quals = np.concatenate([r.quals for r in reads])
             self.ins_after = np.concatenate([r.ins_after for r in reads])
+            self.ins_codes = np.concatenate([r.ins_codes for r in reads])
+            self.ins_quals = np.concatenate([r.ins_quals for r in reads])
         else:
+            self.ins_codes = np.zeros(0, np.uint8)
+            self.ins_quals = np.zeros(0, np.uint8)
             self.bases = np.zeros(0, np.uint8)
             self.quals = np.zeros(0, np.uint8)
             self.ins_after = np.zeros(0, np.int16)

@@ -18,6 +18,8 @@ from genomeml.simulate.align import align_reads
 from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta, write_fastq_gz
 from genomeml.simulate.genome import find_tracts, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
+from genomeml.simulate.somatic import make_paralogs
+from genomeml.io.regions import Region
 from genomeml.simulate.variants import _Occupancy, _random_indel, _snv, _tract_indel, place_germline
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class AssemblySimConfig:
     depth: float = 30.0
     error_rate: float = 0.0005
     diploid: bool = False
+    paralogs: float = 0.0   # diverged copies (2-8 kb) per 100 kb whose reads map onto the draft
     seed: int = 1
     threads: int = 2
 
@@ -144,14 +147,21 @@ def simulate_assembly(cfg: AssemblySimConfig) -> dict:
     intervals = [(name, 0, len(seq)) for name, seq in truth.items()]
     depth = cfg.depth / 2 if cfg.diploid else cfg.depth   # each haplotype gets its share of the reads
 
+    paralogs = make_paralogs(truth, [Region(name, 0, len(seq)) for name, seq in truth.items()], cfg.paralogs,
+                             np.random.default_rng([cfg.seed, 7]), lengths=(2000, 8000))
+    sources = {**truth, **{p.name: p.seq for p in paralogs}}
+
     def fragment(contig, hap, start, length, rng):
-        return truth[contig][start:start + length]
+        return sources[contig][start:start + length]
 
     sampler = ReadSampler(cfg.platform, profile, prefix="read")
     with atomic_directory(cfg.out) as tmp:
         write_fasta(tmp / "truth.fa", truth)
         write_fasta(tmp / "draft.fa", draft)
         reads = list(sampler.reads(intervals, depth, fragment, read_rng, n_haps=1))
+        for i, p in enumerate(paralogs):
+            reads += ReadSampler(cfg.platform, profile, prefix=f"para{i}_").reads(
+                [(p.name, 0, len(p.seq))], depth * p.depth_fraction, fragment, read_rng, n_haps=1)
         flat = [r for read in reads for r in ((read, read.mate) if read.mate else (read,))]
         write_fastq_gz(tmp / "reads.fastq.gz", iter(flat))
         records = align_reads(reads, tmp / "draft.fa", draft_contigs, tmp / "reads.bam", "SAMPLE",
@@ -171,6 +181,8 @@ def simulate_assembly(cfg: AssemblySimConfig) -> dict:
             "draft_error_bases": sum(max(len(e.ref), len(e.alt)) - 1 if len(e.ref) != len(e.alt) else 1
                                      for e in errors),
             "reads": len(flat),
+            "paralogs": [{"source": f"{p.source}:{p.start + 1}-{p.start + len(p.seq)}",
+                          "depth_fraction": round(p.depth_fraction, 3)} for p in paralogs],
             "records": records,
         }
         (tmp / "simulation.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")

@@ -7,11 +7,12 @@ covers a spread of instruments rather than one fixed error model.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from genomeml.simulate.genome import BASES
+from genomeml.simulate.genome import BASES, find_tracts, revcomp
 
 _CODE = np.full(256, 4, dtype=np.uint8)
 _CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
@@ -201,6 +202,7 @@ class LongReadProfile:
     q_error: float = 15.0
     q_sd: float = 6.0
     salt: int = 0                     # which contexts are "hard": fixed per simulated instrument
+    str_systematic_fraction: float = 0.0   # share of short tandem repeats with a context-driven unit error
 
     @classmethod
     def draw(cls, platform: str, rng: np.random.Generator) -> "LongReadProfile":
@@ -211,14 +213,16 @@ class LongReadProfile:
                        float(10 ** rng.uniform(-4.5, -3.7)), float(10 ** rng.uniform(-3.3, -2.6)),
                        float(rng.uniform(0.25, 0.5)), float(rng.uniform(0.4, 0.7)),
                        float(rng.uniform(0.02, 0.12)), float(rng.uniform(0.25, 0.45)),
-                       float(rng.uniform(35, 50)), float(rng.uniform(10, 22)), 6.0, salt)
+                       float(rng.uniform(35, 50)), float(rng.uniform(10, 22)), 6.0, salt,
+                       float(rng.uniform(0.02, 0.15)))
         if platform == "ont":
             return cls("ont", float(rng.uniform(12000, 30000)), float(rng.uniform(0.4, 0.8)),
                        float(10 ** rng.uniform(-2.3, -1.8)), float(10 ** rng.uniform(-2.5, -2.0)),
                        float(10 ** rng.uniform(-2.2, -1.7)), float(10 ** rng.uniform(-1.8, -1.3)),
                        float(rng.uniform(0.15, 0.3)), float(rng.uniform(0.7, 0.9)),
                        float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.3, 0.5)),
-                       float(rng.uniform(18, 25)), float(rng.uniform(6, 10)), 4.0, salt)
+                       float(rng.uniform(18, 25)), float(rng.uniform(6, 10)), 4.0, salt,
+                       float(rng.uniform(0.05, 0.2)))
         raise ValueError(f"no long-read profile for platform {platform!r}")
 
     def as_dict(self) -> dict:
@@ -256,8 +260,45 @@ def _context_hash(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, sa
     return (key & np.uint64(0xFFFFFF)).astype(np.float64) / float(0x1000000)
 
 
+def _str_unit_errors(template: np.ndarray, profile: LongReadProfile, rng: np.random.Generator) -> np.ndarray:
+    """A repeat unit lost or gained in the "hard" short tandem repeats of this instrument.
+
+    Whether a repeat is hard, how often reads miss it and in which direction depend only
+    on the repeat with 4 flanking bases (strand-independent, salted per instrument), so
+    the reads covering it share the wrong length, as in real HiFi data.
+    """
+    text = template.tobytes().decode()
+    pieces, cursor = [], 0
+    for tract in find_tracts(text, min_homopolymer=len(text) + 1):
+        if tract.period == 1 or tract.start < 4 or tract.end + 4 > len(text) or tract.start < cursor:
+            continue
+        context = text[tract.start - 4:tract.end + 4]
+        key = min(context, revcomp(context)).encode()
+        u = zlib.crc32(key, profile.salt & 0xFFFFFFFF) / 2 ** 32
+        if u >= profile.str_systematic_fraction:
+            continue
+        strength = profile.systematic_max * (0.4 + 0.6 * u / profile.str_systematic_fraction)
+        if rng.random() >= strength:
+            continue
+        shorten = (u * 1e4) % 1 < profile.hp_deletion_bias
+        unit_end = tract.start + tract.period
+        pieces.append(template[cursor:tract.start])
+        if shorten:
+            pieces.append(template[unit_end:tract.end])
+        else:
+            pieces.append(template[tract.start:unit_end])      # the gained unit
+            pieces.append(template[tract.start:tract.end])
+        cursor = tract.end
+    if not pieces:
+        return template
+    pieces.append(template[cursor:])
+    return np.concatenate(pieces)
+
+
 def long_read(template: np.ndarray, profile: LongReadProfile, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One long read from a template: homopolymer length errors (some systematic), random indels and substitutions."""
+    if profile.str_systematic_fraction > 0:
+        template = _str_unit_errors(template, profile, rng)
     starts, lengths = runs(template)
     counts = np.ones(len(template), dtype=np.int64)
     homo = lengths >= 3

@@ -68,12 +68,12 @@ class Paralog:
 
 
 def make_paralogs(seqs: dict[str, str], confident: list[Region], per_100kb: float,
-                  rng: np.random.Generator) -> list[Paralog]:
+                  rng: np.random.Generator, lengths: tuple[int, int] = (300, 3000)) -> list[Paralog]:
     total = sum(len(r) for r in confident)
     paralogs = []
     for k in range(rng.poisson(per_100kb * total / 100_000) if per_100kb > 0 else 0):
         region = confident[int(rng.integers(len(confident)))]
-        length = int(rng.integers(300, 3000))
+        length = int(rng.integers(*lengths))
         if len(region) <= length:
             continue
         start = int(rng.integers(region.start, region.end - length))
