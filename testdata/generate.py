@@ -32,7 +32,7 @@ def main() -> None:
         min_vaf=0.05, seed=11, threads=1))
     simulate_assembly(AssemblySimConfig(
         out=str(HERE / "assembly"), ref=str(source), regions=("chr20:130001-160000",),
-        platform="hifi", depth=30, error_rate=5e-4, seed=12, threads=1))
+        platform="hifi", depth=30, error_rate=1e-3, paralogs=2.0, seed=12, threads=1))
     total = sum(p.stat().st_size for p in HERE.rglob("*") if p.is_file())
     print(f"testdata: {total / 1e6:.2f} MB")
 

@@ -67,9 +67,10 @@ def prepare_inputs(assembly: str | os.PathLike, reads: str | os.PathLike,
     reads = Path(reads)
     if not reads.name.lower().endswith(READ_SUFFIXES):
         raise GenomemlError(f"{reads}: give reads aligned to the draft as BAM/CRAM")
+    with open_alignments(reads, assembly, require_index=False) as bam:
+        _check_sorted(bam, reads)
     with open_alignments(reads, assembly) as bam:
         check_contigs(bam, contigs, contigs)
-        _check_sorted(bam, reads)
         read_lengths = {}
         for contig in sorted({r.contig for r in regions}, key=order.get):
             length = estimate_read_length(bam, contig)

@@ -56,6 +56,7 @@ def test_cores_are_disjoint_and_inside_spans(bam, draft):
 def test_columns_hold_the_draft_and_read_bases(bam, draft):
     contig, seq = draft
     w = windows_of(bam, draft)
+    rows = []
     for i in range(len(w)):
         draft_cols = (w.column_pos[i] >= 0) & (w.column_slot[i] == 0)
         positions = w.column_pos[i][draft_cols]
@@ -67,8 +68,9 @@ def test_columns_hold_the_draft_and_read_bases(bam, draft):
         # most read cells agree with the draft outside errors: reads are present and mostly matching
         cells = w.reads[i][:, draft_cols, 0]
         present = cells != EMPTY
-        assert present.any(axis=1).sum() >= 10      # 30x: most of the 32 rows hold a read
+        rows.append(present.any(axis=1).sum())
         assert (cells[present] == np.broadcast_to(expected, cells.shape)[present]).mean() > 0.8
+    assert np.median(rows) >= 20          # 30x: most of the 32 rows hold a read (fewer near contig ends)
 
 
 def test_insertion_columns_carry_inserted_bases(bam, draft):
