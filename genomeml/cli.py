@@ -149,13 +149,23 @@ _REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: eve
                    "[default: the model card's, chosen on validation simulations].")
 def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_somatic_prob) -> None:
     """Find somatic SNVs and indels in a tumor (with its matched normal)."""
-    from genomeml.somatic.call import CallRequest, call_somatic, command_line
+    from genomeml.somatic.call import CallRequest, call_somatic
     if normal is None:
         raise GenomemlError("tumor-only calling (no --normal) is not available yet; give the matched normal "
                             "with --normal")
     stats = call_somatic(CallRequest(ref, tumor, output, normal, regions, model, threads,
-                                     min_somatic_probability=min_somatic_prob, command=command_line()))
+                                     min_somatic_probability=min_somatic_prob))
     log.info("%s", stats)
+
+
+@cli.command("merge-calls")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Merged VCF (.vcf.gz, + .tbi).")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def merge_calls_cmd(output, shards) -> None:
+    """Merge the call-somatic VCFs of one run's shards into the VCF a single run over them writes."""
+    from genomeml.io.vcf_merge import merge_vcfs
+    summary = merge_vcfs(shards, output)
+    log.info("merged %d shards, %d records", summary["shards"], summary["records"])
 
 
 @cli.command("make-examples")
