@@ -132,6 +132,24 @@ def evaluate_assembly_cmd(truth, assembly, json_out, threads) -> None:
     click.echo(format_assembly_report(metrics))
 
 
+# ---------------------------------------------------------------- alignment
+@cli.command("align")
+@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False), help="Reference FASTA.")
+@click.option("--reads", "reads", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="FASTQ/FASTA (.gz ok); give it twice (R1 then R2) for paired-end reads.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Sorted BAM (+ .bai).")
+@click.option("--sample", required=True, help="Sample name (read group SM).")
+@click.option("--read-group", default=None, help="Read group ID [default: the sample name].")
+@click.option("--preset", type=click.Choice(["sr", "map-hifi", "map-ont"]), default="sr", show_default=True,
+              help="minimap2 preset: sr (Illumina), map-hifi (PacBio HiFi), map-ont (Nanopore).")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
+def align_cmd(ref, reads, output, sample, read_group, preset, threads) -> None:
+    """Align reads with minimap2 (mappy) into a sorted, indexed BAM with a read group."""
+    from genomeml.io.align import align_files
+    records = align_files(ref, reads, output, sample, preset, read_group, threads)
+    log.info("%d alignment records", records)
+
+
 # ---------------------------------------------------------------- somatic calling
 _REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: every reference contig."
 
