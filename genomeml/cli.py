@@ -186,6 +186,21 @@ def merge_calls_cmd(output, shards) -> None:
     log.info("merged %d shards, %d records", summary["shards"], summary["records"])
 
 
+@cli.command("merge-polish")
+@click.option("--assembly", required=True, type=click.Path(dir_okay=False), help="The draft FASTA that was polished.")
+@click.option("--fasta", "fastas", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="A shard's polished FASTA (whole contigs); repeatable.")
+@click.option("--edits", "edits", multiple=True, type=click.Path(dir_okay=False),
+              help="A shard's edits VCF; repeatable.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Merged polished FASTA.")
+@click.option("--vcf", "vcf", type=click.Path(dir_okay=False), help="Merged edits VCF (.vcf.gz, + .tbi).")
+def merge_polish_cmd(assembly, fastas, edits, output, vcf) -> None:
+    """Merge the polish outputs of one run's contig shards into what a single run writes."""
+    from genomeml.polish.merge import merge_polished
+    summary = merge_polished(assembly, fastas, output, edits, vcf)
+    log.info("merged %s", summary)
+
+
 @cli.command("make-examples")
 @click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False))
 @click.option("--tumor", required=True, type=click.Path(dir_okay=False))
@@ -233,10 +248,15 @@ def train() -> None:
 @click.option("--epochs", type=click.IntRange(1, 1000), default=12, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
-def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, threads) -> None:
+@click.option("--card-extra", type=click.Path(dir_okay=False),
+              help="JSON object added to the card's training section (train recipe-plan writes one).")
+def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, threads, card_extra) -> None:
     """Train the somatic CNN on labeled examples."""
+    from genomeml.train.card import load_json
     from genomeml.train.somatic import train_somatic
-    card = train_somatic(examples, validation, output, tumor_only, epochs, seed=seed, threads=threads)
+    extra = load_json(card_extra, "card extra") if card_extra else None
+    card = train_somatic(examples, validation, output, tumor_only, epochs, seed=seed, threads=threads,
+                         extra_card=extra)
     click.echo(json.dumps(card["metrics"], indent=2, sort_keys=True))
 
 
@@ -255,6 +275,28 @@ def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validati
     from genomeml.train.recipe import retrain_somatic
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
+
+
+@train.command("recipe-plan")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="JSON for train somatic --card-extra.")
+@click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=6, show_default=True)
+@click.option("--seed", type=int, default=2024, show_default=True)
+def train_recipe_plan_cmd(output, simulations, validation_simulations, seed) -> None:
+    """The recipe's simulation plan, as the model card records it (for the train workflow)."""
+    from genomeml.train.recipe import recipe_data
+    _write_json({"data": recipe_data(simulations, validation_simulations, seed)}, output)
+
+
+@train.command("card")
+@click.option("--model", required=True, type=click.Path(dir_okay=False), help="Model (.keras) with its JSON card.")
+@click.option("--evaluation", "evaluations", multiple=True, type=click.Path(dir_okay=False),
+              help="evaluate somatic --json output on a held-out set; repeatable.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Markdown model card.")
+def train_card_cmd(model, evaluations, output) -> None:
+    """Write a Markdown model card: training data, validation metrics, held-out evaluations."""
+    from genomeml.train.card import write_model_card
+    write_model_card(model, evaluations, output)
 
 
 def main() -> None:
