@@ -69,8 +69,18 @@ def recipe_data(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> dict:
             "validation_simulations": [asdict(p) for p in valid_plan]}
 
 
+def simulation_config(plan: SimPlan, out: str, source: str):
+    """The SomaticSimConfig of one planned simulation."""
+    from genomeml.simulate.somatic import SomaticSimConfig
+    return SomaticSimConfig(out=out, ref=None if plan.synthetic else source, synthetic=plan.synthetic,
+                            regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
+                            normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
+                            somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
+                            threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias)
+
+
 def simulation_options(plan: SimPlan, source: str) -> list[str]:
-    """``genomeml simulate somatic`` options that make the same data as the recipe's own call."""
+    """``genomeml simulate somatic`` options for :func:`simulation_config` (the train workflow's jobs)."""
     where = ["--synthetic", str(plan.synthetic)] if plan.synthetic else ["--ref", source, "--regions", TRAINING_REGION]
     return where + ["--tumor-depth", repr(plan.tumor_depth), "--normal-depth", repr(plan.normal_depth),
                     "--purity", repr(plan.purity), "--contamination", repr(plan.contamination),
@@ -86,19 +96,14 @@ def example_regions(plan: SimPlan) -> list[str]:
 
 def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
     plan, workdir, source = args
-    from genomeml.simulate.somatic import SomaticSimConfig, simulate_somatic
+    from genomeml.simulate.somatic import simulate_somatic
     from genomeml.somatic.make_examples import make_examples
     sim_dir = Path(workdir) / "sims" / plan.name
     examples = Path(workdir) / "examples" / f"{plan.name}.npz"
     if examples.exists():
         return {"name": plan.name, "examples": str(examples), "cached": True}
     started = time.time()
-    cfg = SomaticSimConfig(out=str(sim_dir), ref=None if plan.synthetic else source, synthetic=plan.synthetic,
-                           regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
-                           normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
-                           somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
-                           threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias)
-    simulate_somatic(cfg)
+    simulate_somatic(simulation_config(plan, str(sim_dir), source))
     regions = example_regions(plan)
     summary = make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
                             examples, regions=regions, truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
