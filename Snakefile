@@ -20,7 +20,7 @@ configfile: os.path.join(workflow.basedir, "workflows/config/config.yaml")
 try:
     validate(config, os.path.join(workflow.basedir, "workflows/schemas/config.schema.yaml"))
 except Exception as exc:   # snakemake's WorkflowError spans many lines; say it in one
-    gw.fail(gw.validation_message(str(exc), gw.config_source(workflow.configfiles)))
+    gw.fail(gw.validation_message(str(exc), gw.config_source(workflow.overwrite_configfiles or workflow.configfiles)))
 
 OUT = config["outdir"]
 

@@ -37,7 +37,7 @@ def validation_message(text: str, source: str) -> str:
 
 
 def config_source(configfiles: Sequence[object]) -> str:
-    """The config file a user should look at: the last one given wins in Snakemake."""
+    """The config file a user should look at: the last --configfile given (it wins), else the default."""
     files = [str(f) for f in configfiles]
     return files[-1] if files else "config"
 
