@@ -1,7 +1,8 @@
 # genomeml workflows: sharded somatic calling, polishing, model training, simulations.
 #
 #   snakemake --cores 2                                  # `all`: somatic (+ polish when enabled) on testdata
-#   snakemake --cores 2 --configfile my.yaml             # your samples (see workflows/config/config.yaml)
+#   snakemake --cores 2 --configfile my.yaml             # your config instead of the default (not merged
+#                                                        # with it: unset keys take the schema's defaults)
 #   snakemake --profile workflows/profiles/slurm         # SLURM cluster
 #   snakemake --profile workflows/profiles/kubernetes    # Kubernetes
 #   snakemake --cores 2 train_somatic                    # retrain the shipped somatic model
@@ -15,7 +16,10 @@ from snakemake.utils import validate
 import genomeml.workflow as gw
 from genomeml.errors import GenomemlError
 
-configfile: os.path.join(workflow.basedir, "workflows/config/config.yaml")
+# The default config runs on testdata/. A --configfile replaces it rather than extending it, so a
+# user's config never inherits testdata's reference, regions or sample sheet by omission.
+if not workflow.overwrite_configfiles:
+    configfile: os.path.join(workflow.basedir, "workflows/config/config.yaml")
 
 try:
     validate(config, os.path.join(workflow.basedir, "workflows/schemas/config.schema.yaml"))

@@ -12,7 +12,7 @@ import sys
 from typing import Mapping, Sequence
 
 from genomeml.errors import GenomemlError
-from genomeml.io.regions import Region, merge_regions
+from genomeml.io.regions import Region
 
 
 def fail(message: str) -> None:
@@ -78,7 +78,3 @@ def contig_lengths(fasta: str) -> dict[str, int]:
     from genomeml.io.reference import Reference
     with Reference(fasta) as ref:
         return dict(ref.contigs)
-
-
-def covered(shards: Sequence[Sequence[Region]]) -> list[Region]:
-    return merge_regions(r for shard in shards for r in shard)

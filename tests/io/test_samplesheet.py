@@ -29,9 +29,9 @@ def test_pairs_of_bams_and_fastqs(tmp_path):
 
 
 @pytest.mark.parametrize("body, message", [
-    (f"pair\ttumor\n", "sheet.tsv:1: columns must be pair, tumor, normal.*missing: normal"),
-    (f"pair\ttumor\tnormal\tsex\n", "unknown: sex"),
-    (f"pair\ttumor\tnormal\n", "lists no samples"),
+    ("pair\ttumor\n", "sheet.tsv:1: columns must be pair, tumor, normal.*missing: normal"),
+    ("pair\ttumor\tnormal\tsex\n", "unknown: sex"),
+    ("pair\ttumor\tnormal\n", "lists no samples"),
     (f"pair\ttumor\tnormal\np1\t{TUMOR}\n", "sheet.tsv:2: 2 fields, the header has 3"),
     (f"pair\ttumor\tnormal\np 1\t{TUMOR}\t{NORMAL}\n", "sheet.tsv:2: name 'p 1'"),
     (f"pair\ttumor\tnormal\np1\t{TUMOR}\t{NORMAL}\np1\t{TUMOR}\t{NORMAL}\n", "sheet.tsv:3: name 'p1' is listed twice"),

@@ -37,14 +37,14 @@ def test_unknown_top_level_key(work):
 
 
 def test_unknown_nested_key_names_its_section(work):
-    config = _config(work, "somatic:\n  samples: workflows/config/pairs.tsv\n  ref: testdata/somatic/ref.fa\n"
+    config = _config(work, "outdir: out\nsomatic:\n  samples: workflows/config/pairs.tsv\n  ref: testdata/somatic/ref.fa\n"
                            "  shard_sise: 5000\n")
     line = _fails(work, "--configfile", config)
     assert "my.yaml: somatic:" in line and "shard_sise" in line
 
 
 def test_wrong_type(work):
-    config = _config(work, "somatic:\n  samples: workflows/config/pairs.tsv\n  ref: testdata/somatic/ref.fa\n"
+    config = _config(work, "outdir: out\nsomatic:\n  samples: workflows/config/pairs.tsv\n  ref: testdata/somatic/ref.fa\n"
                            "  shard_size: lots\n")
     line = _fails(work, "--configfile", config)
     assert "somatic.shard_size" in line and "'lots'" in line

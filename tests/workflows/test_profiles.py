@@ -62,3 +62,11 @@ def test_fastq_pairs_are_aligned_first(work, tmp_path):
     sheet.write_text(f"pair\ttumor\tnormal\np1\t{fastq}\t{ROOT / 'testdata/somatic/normal.bam'}\n")
     jobs = dry_run(work, None, "--config", f"somatic={{'samples': '{sheet}'}}")
     assert jobs == {"align_tumor_normal": 1, "call_somatic_shard": 3, "merge_somatic": 1, "all": 1}
+
+
+def test_a_configfile_replaces_the_default_config(work):
+    """Keys a user's config leaves out take the schema's defaults, never the testdata config's values."""
+    (work / "mine.yaml").write_text("outdir: out/mine\nsomatic:\n  samples: workflows/config/pairs.tsv\n"
+                                    "  ref: testdata/somatic/ref.fa\n  shard_size: 150000\n")
+    jobs = dry_run(work, None, "--configfile", str(work / "mine.yaml"))
+    assert jobs == {"call_somatic_shard": 2, "merge_somatic": 1, "all": 1}   # the whole 200-kb reference
