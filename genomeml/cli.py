@@ -134,6 +134,24 @@ def evaluate_assembly_cmd(truth, assembly, json_out, threads) -> None:
     click.echo(format_assembly_report(metrics))
 
 
+# ---------------------------------------------------------------- alignment
+@cli.command("align")
+@click.option("--ref", "ref", required=True, type=click.Path(dir_okay=False), help="Reference FASTA.")
+@click.option("--reads", "reads", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="FASTQ/FASTA (.gz ok); give it twice (R1 then R2) for paired-end reads.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Sorted BAM (+ .bai).")
+@click.option("--sample", required=True, help="Sample name (read group SM).")
+@click.option("--read-group", default=None, help="Read group ID [default: the sample name].")
+@click.option("--preset", type=click.Choice(["sr", "map-hifi", "map-ont"]), default="sr", show_default=True,
+              help="minimap2 preset: sr (Illumina), map-hifi (PacBio HiFi), map-ont (Nanopore).")
+@click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
+def align_cmd(ref, reads, output, sample, read_group, preset, threads) -> None:
+    """Align reads with minimap2 (mappy) into a sorted, indexed BAM with a read group."""
+    from genomeml.io.align import align_files
+    records = align_files(ref, reads, output, sample, preset, read_group, threads)
+    log.info("%d alignment records", records)
+
+
 # ---------------------------------------------------------------- somatic calling
 _REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: every reference contig."
 
@@ -151,13 +169,36 @@ _REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: eve
                    "[default: the model card's, chosen on validation simulations].")
 def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_somatic_prob) -> None:
     """Find somatic SNVs and indels in a tumor (with its matched normal)."""
-    from genomeml.somatic.call import CallRequest, call_somatic, command_line
+    from genomeml.somatic.call import CallRequest, call_somatic
     if normal is None:
         raise GenomemlError("tumor-only calling (no --normal) is not available yet; give the matched normal "
                             "with --normal")
     stats = call_somatic(CallRequest(ref, tumor, output, normal, regions, model, threads,
-                                     min_somatic_probability=min_somatic_prob, command=command_line()))
+                                     min_somatic_probability=min_somatic_prob))
     log.info("%s", stats)
+
+
+@cli.command("merge-calls")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Merged VCF (.vcf.gz, + .tbi).")
+@click.argument("shards", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def merge_calls_cmd(output, shards) -> None:
+    """Merge the call-somatic VCFs of one run's shards into the VCF a single run over them writes."""
+    from genomeml.io.vcf_merge import merge_vcfs
+    summary = merge_vcfs(shards, output)
+    log.info("merged %d shards, %d records", summary["shards"], summary["records"])
+
+
+@cli.command("merge-polish")
+@click.option("--assembly", required=True, type=click.Path(dir_okay=False), help="The draft FASTA that was polished.")
+@click.option("--edits", "edits", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="A shard's edits VCF (genomeml polish --vcf); repeatable.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Merged polished FASTA.")
+@click.option("--vcf", "vcf", type=click.Path(dir_okay=False), help="Merged edits VCF (.vcf.gz, + .tbi).")
+def merge_polish_cmd(assembly, edits, output, vcf) -> None:
+    """Merge the edits of one polishing run's shards and apply them: what a single run writes."""
+    from genomeml.polish.merge import merge_polished
+    summary = merge_polished(assembly, edits, output, vcf)
+    log.info("merged %s", summary)
 
 
 @cli.command("make-examples")
@@ -213,9 +254,7 @@ def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_
 def polish_cmd(assembly, reads, output, vcf, regions, model, threads, min_probability) -> None:
     """Correct the residual base and indel errors of a draft assembly from the reads aligned to it."""
     from genomeml.polish.polish import PolishRequest, polish
-    from genomeml.somatic.call import command_line
-    stats = polish(PolishRequest(assembly, reads, output, vcf, regions, model, threads, min_probability,
-                                 command=command_line()))
+    stats = polish(PolishRequest(assembly, reads, output, vcf, regions, model, threads, min_probability))
     log.info("%s", stats)
 
 
@@ -247,10 +286,15 @@ def train() -> None:
 @click.option("--epochs", type=click.IntRange(1, 1000), default=12, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
-def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, threads) -> None:
+@click.option("--card-extra", type=click.Path(dir_okay=False),
+              help="JSON object added to the card's training section (train recipe-plan writes one).")
+def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, threads, card_extra) -> None:
     """Train the somatic CNN on labeled examples."""
+    from genomeml.train.card import load_json
     from genomeml.train.somatic import train_somatic
-    card = train_somatic(examples, validation, output, tumor_only, epochs, seed=seed, threads=threads)
+    extra = load_json(card_extra, "card extra") if card_extra else None
+    card = train_somatic(examples, validation, output, tumor_only, epochs, seed=seed, threads=threads,
+                         extra_card=extra)
     click.echo(json.dumps(card["metrics"], indent=2, sort_keys=True))
 
 
@@ -303,6 +347,28 @@ def train_polish_recipe_cmd(workdir, source, models_dir, threads, simulations, v
     from genomeml.train.polish_recipe import retrain_polish
     metrics = retrain_polish(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs)
     click.echo(json.dumps(metrics.get("validation", metrics), indent=2, sort_keys=True))
+
+
+@train.command("recipe-plan")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="JSON for train somatic --card-extra.")
+@click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=6, show_default=True)
+@click.option("--seed", type=int, default=2024, show_default=True)
+def train_recipe_plan_cmd(output, simulations, validation_simulations, seed) -> None:
+    """The recipe's simulation plan, as the model card records it (for the train workflow)."""
+    from genomeml.train.recipe import recipe_data
+    _write_json({"data": recipe_data(simulations, validation_simulations, seed)}, output)
+
+
+@train.command("card")
+@click.option("--model", required=True, type=click.Path(dir_okay=False), help="Model (.keras) with its JSON card.")
+@click.option("--evaluation", "evaluations", multiple=True, type=click.Path(dir_okay=False),
+              help="evaluate somatic --json output on a held-out set; repeatable.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Markdown model card.")
+def train_card_cmd(model, evaluations, output) -> None:
+    """Write a Markdown model card: training data, validation metrics, held-out evaluations."""
+    from genomeml.train.card import write_model_card
+    write_model_card(model, evaluations, output)
 
 
 def main() -> None:

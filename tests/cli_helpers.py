@@ -10,3 +10,30 @@ def genomeml_exe() -> str:
     """The console script of the interpreter running the tests, even when its venv is not activated."""
     candidate = Path(sys.executable).parent / "genomeml"
     return str(candidate) if candidate.exists() else "genomeml"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def workflow_env() -> dict[str, str]:
+    """Environment for a snakemake subprocess: this interpreter's genomeml first on PATH, and this
+    checkout's package on PYTHONPATH (so rules run the code under test, not another install)."""
+    import os
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = f"{ROOT}{os.pathsep}{env['PYTHONPATH']}" if env.get("PYTHONPATH") else str(ROOT)
+    return env
+
+
+def snakemake_cmd(workdir: Path, *args: str) -> list[str]:
+    """``snakemake`` on the repository's Snakefile, run in ``workdir`` (nothing is written into the repo)."""
+    return [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
+            *args]
+
+
+def workflow_dir(tmp: Path) -> Path:
+    """A working directory where the default config's relative paths (testdata/...) resolve."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name in ("testdata", "workflows"):
+        (tmp / name).symlink_to(ROOT / name)
+    return tmp

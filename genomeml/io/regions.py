@@ -127,3 +127,66 @@ def write_bed(path: str | os.PathLike, regions: Iterable[Region]) -> None:
     with open(path, "w") as handle:
         for region in regions:
             handle.write(f"{region.contig}\t{region.start}\t{region.end}\n")
+
+
+def sort_regions(regions: Iterable[Region], contigs: Mapping[str, int]) -> list[Region]:
+    """Merged regions in reference order (contig order of the FASTA, then start): the order calls come out in."""
+    order = {name: i for i, name in enumerate(contigs)}
+    return sorted(merge_regions(regions), key=lambda r: (order[r.contig], r.start))
+
+
+# A run's regions are recorded in its outputs (e.g. the ##genomeml_regions VCF header line) as a list
+# while that stays readable; beyond this many intervals (exome BEDs) as a digest of the list.
+MAX_LISTED_REGIONS = 1000
+
+
+def describe_regions(regions: Iterable[Region], contigs: Mapping[str, int]) -> str:
+    """A canonical one-line text for a set of regions: merged, in reference order.
+
+    It depends only on the bases covered, never on how they were written or sharded
+    (``chr1:1-10`` plus ``chr1:11-20`` reads the same as ``chr1:1-20``), so a merged
+    sharded run and a single run over the same bases describe their regions identically.
+    """
+    ordered = sort_regions(regions, contigs)
+    listed = ",".join(str(r) for r in ordered)
+    if len(ordered) <= MAX_LISTED_REGIONS:
+        return listed
+    import hashlib
+    digest = hashlib.sha256(listed.encode()).hexdigest()[:16]
+    return f"{len(ordered)} intervals, {sum(len(r) for r in ordered)} bp, sha256:{digest}"
+
+
+def parse_region_description(text: str, contigs: Mapping[str, int], source: str) -> list[Region]:
+    """The regions of a :func:`describe_regions` list (not of its digest form); ``source`` names the file."""
+    if " intervals, " in text and "sha256:" in text:
+        raise GenomemlError(f"{source}: regions are recorded only as a digest ({text}); "
+                            f"shards must hold at most {MAX_LISTED_REGIONS} intervals each")
+    regions = []
+    for item in text.split(","):
+        try:
+            regions.append(parse_region(item, contigs))
+        except GenomemlError as exc:
+            raise GenomemlError(f"{source}: bad recorded region ({exc})") from None
+    return regions
+
+
+def plan_shards(regions: Iterable[Region], size: int,
+                max_regions: int = MAX_LISTED_REGIONS) -> list[list[Region]]:
+    """Cut regions into shards of at most ``size`` bp for parallel jobs, in the given order.
+
+    Long regions are cut into ``size`` pieces (as :func:`shard_regions`); short ones are
+    grouped, up to ``size`` bp and ``max_regions`` intervals per shard, so an exome BED
+    does not become hundreds of thousands of jobs. Every base lands in exactly one shard.
+    """
+    shards: list[list[Region]] = []
+    current: list[Region] = []
+    filled = 0
+    for piece in shard_regions(regions, size):
+        if current and (filled + len(piece) > size or len(current) >= max_regions):
+            shards.append(current)
+            current, filled = [], 0
+        current.append(piece)
+        filled += len(piece)
+    if current:
+        shards.append(current)
+    return shards

@@ -17,6 +17,10 @@ import pysam.bcftools  # the bcftools dispatcher is a submodule that "import pys
 
 from genomeml.errors import GenomemlError
 
+# The header key of a run's regions (canonical text, io.regions.describe_regions): shards of one
+# run differ only in this line, which genomeml merge-calls rewrites for the union.
+REGIONS_KEY = "genomeml_regions"
+
 
 @dataclass(frozen=True)
 class VcfVariant:

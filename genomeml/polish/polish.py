@@ -20,7 +20,10 @@ from tqdm import tqdm
 from genomeml.errors import GenomemlError
 from genomeml.io.alignments import check_contigs, open_alignments
 from genomeml.io.reference import Reference
-from genomeml.io.regions import Region, resolve_regions, shard_regions
+import shlex
+
+from genomeml.io.regions import Region, describe_regions, resolve_regions, shard_regions
+from genomeml.io.vcf import REGIONS_KEY
 from genomeml.models import resolve_model
 from genomeml.polish.consensus import apply_edits, normalized_edits, write_polished
 from genomeml.polish.decode import Edit, decode_windows
@@ -44,7 +47,6 @@ class PolishRequest:
     threads: int = 1
     min_probability: float | None = None   # None: the model card's threshold
     chunk_size: int = CHUNK
-    command: str = ""
 
 
 @dataclass
@@ -148,6 +150,17 @@ def check_card(card: dict, model_path: Path) -> None:
         raise GenomemlError(f"{model_path}: not a polishing model (task: {card.get('task')})")
 
 
+def canonical_command(req: PolishRequest) -> str:
+    """The command in the VCF header: only what decides the edits (not the outputs, threads or regions,
+    which get their own canonical ##genomeml_regions line), so merged shards match one run byte for byte."""
+    args = ["genomeml", "polish", "--assembly", str(req.assembly), "--reads", str(req.reads)]
+    if req.model is not None:
+        args += ["--model", str(req.model)]
+    if req.min_probability is not None:
+        args += ["--min-probability", repr(float(req.min_probability))]
+    return " ".join(shlex.quote(a) for a in args)
+
+
 def polish(req: PolishRequest) -> dict:
     """Polish the draft; writes the FASTA (and the edits VCF) and returns a summary."""
     started = time.perf_counter()
@@ -176,7 +189,8 @@ def polish(req: PolishRequest) -> dict:
                 edits += decode_windows(windows, probs, draft_cache[1], threshold)
                 stats["windows"] += len(windows)
             clock = time.perf_counter()
-        meta = [f"##genomeml_command={req.command or 'genomeml polish'}",
+        meta = [f"##genomeml_command={canonical_command(req)}",
+                f"##{REGIONS_KEY}={describe_regions(inputs.regions, inputs.contigs)}",
                 f"##genomeml_model={model_ref.name} {model_ref.card.get('model_version', '?')}",
                 f"##genomeml_min_probability={threshold}",
                 f"##reference=file://{Path(req.assembly).name}"]

@@ -11,12 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from genomeml.io.mapping import revcomp  # noqa: F401  (re-exported: the simulators use it from here)
+
 BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
-_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
-
-
-def revcomp(seq: str) -> str:
-    return seq.translate(_COMPLEMENT)[::-1]
 
 
 def random_bases(rng: np.random.Generator, n: int, gc: float = 0.41) -> np.ndarray:

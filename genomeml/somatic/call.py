@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import shlex
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from genomeml.errors import GenomemlError
+from genomeml.io.regions import describe_regions
 from genomeml.io.vcf import write_vcf
 from genomeml.models import resolve_model
 from genomeml.somatic.examples import ExampleSettings, example_info
@@ -31,7 +31,6 @@ class CallRequest:
     threads: int = 1
     shard_size: int = DEFAULT_SHARD
     min_somatic_probability: float | None = None   # None: the model card's threshold
-    command: str = ""
 
 
 def default_model(tumor_only: bool) -> str:
@@ -67,9 +66,9 @@ def call_somatic(req: CallRequest) -> dict:
     from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
     predictor = Predictor(model_ref.path)
     samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
-    header = header_lines(inputs.contigs, samples, req.command or "genomeml call-somatic",
-                          model_ref.name, str(model_ref.card.get("model_version", "?")), str(req.reference),
-                          threshold)
+    header = header_lines(inputs.contigs, samples, canonical_command(req),
+                          describe_regions(inputs.regions, inputs.contigs), model_ref.name,
+                          str(model_ref.card.get("model_version", "?")), str(req.reference), threshold)
     lines: list[str] = []
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
     clock = time.perf_counter()
@@ -94,5 +93,20 @@ def call_somatic(req: CallRequest) -> dict:
     return stats
 
 
-def command_line() -> str:
-    return " ".join(shlex.quote(a) for a in [Path(sys.argv[0]).name] + sys.argv[1:])
+def canonical_command(req: CallRequest) -> str:
+    """The command recorded in the VCF header: the inputs and options that decide the records.
+
+    The output path, ``--threads`` and ``--regions`` are left out on purpose: the first two
+    never change a record, and the regions are recorded canonically on their own header
+    line (``##genomeml_regions``). So the header is a function of what was called, and
+    shards of a run merged by ``genomeml merge-calls`` carry exactly the header a single
+    run over the same bases writes.
+    """
+    args = ["genomeml", "call-somatic", "--ref", str(req.reference), "--tumor", str(req.tumor)]
+    if req.normal is not None:
+        args += ["--normal", str(req.normal)]
+    if req.model is not None:
+        args += ["--model", str(req.model)]
+    if req.min_somatic_probability is not None:
+        args += ["--min-somatic-prob", repr(float(req.min_somatic_probability))]
+    return " ".join(shlex.quote(a) for a in args)

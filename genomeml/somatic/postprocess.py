@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from genomeml import __version__
-from genomeml.io.vcf import vcf_header
+from genomeml.io.vcf import REGIONS_KEY, vcf_header
 from genomeml.pileup.alleles import Allele
 from genomeml.somatic.examples import SiteCounts
 
@@ -24,10 +24,12 @@ def phred(p_error: float, cap: float = 99.0) -> float:
     return min(cap, max(0.0, -10.0 * math.log10(max(p_error, 1e-12))) + 0.0)  # + 0.0: never "-0.00"
 
 
-def header_lines(contigs: dict[str, int], samples: list[str], command: str, model_name: str,
+def header_lines(contigs: dict[str, int], samples: list[str], command: str, regions: str, model_name: str,
                  model_version: str, reference: str, min_somatic_probability: float = 0.5) -> list[str]:
+    """The VCF header; ``regions`` is the canonical text of the called regions (io.regions.describe_regions)."""
     meta = [
         f"##genomeml_command={command}",
+        f"##{REGIONS_KEY}={regions}",
         f"##genomeml_model={model_name} version={model_version}",
         f"##genomeml_min_somatic_probability={min_somatic_probability}",
         f"##reference={reference}",

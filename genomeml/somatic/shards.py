@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from genomeml.io.alignments import check_contigs, open_alignments, sample_name
 from genomeml.io.reference import Reference
-from genomeml.io.regions import Region, resolve_regions, shard_regions
+from genomeml.io.regions import Region, plan_shards, resolve_regions, shard_regions, sort_regions
 from genomeml.somatic.examples import FETCH_PAD, ExampleBatch, ExampleSettings, make_shard_examples
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,8 @@ def prepare_inputs(reference: str | os.PathLike, tumor: str | os.PathLike, norma
     """Check every input before any work: files, indexes, contigs, samples and regions."""
     with Reference(reference) as ref:
         contigs = dict(ref.contigs)
-    regions = resolve_regions(region_specs, contigs)
+    regions = sort_regions(resolve_regions(region_specs, contigs), contigs)
     order = {name: i for i, name in enumerate(contigs)}
-    regions.sort(key=lambda r: (order[r.contig], r.start))
     used = sorted({r.contig for r in regions}, key=order.get)
     tumor_name = _sample(Path(tumor), Path(reference), Path(tumor).name.split(".")[0], contigs, used)
     normal_name = None
@@ -103,3 +102,14 @@ def iter_examples(inputs: SomaticInputs, settings: ExampleSettings, threads: int
                     yield result
     finally:
         bar.close()
+
+
+def plan_call_shards(reference: str | os.PathLike, region_specs: Sequence[str] | None,
+                     shard_size: int) -> list[list[Region]]:
+    """The shards a workflow calls as separate jobs: the run's regions, in reference order, cut
+    into pieces of at most ``shard_size`` bp (short regions grouped). Merged, their VCFs equal
+    one call-somatic run over ``region_specs``; candidates belong to the shard holding their
+    position, as in the run's own internal shards."""
+    with Reference(reference) as ref:
+        contigs = dict(ref.contigs)
+    return plan_shards(sort_regions(resolve_regions(region_specs, contigs), contigs), shard_size)

@@ -60,22 +60,51 @@ def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple
     return plans[:n_train], plans[n_train:]
 
 
+def recipe_data(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> dict:
+    """The card's record of the training data (the "data" entry of the card's "training" section)."""
+    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed)
+    return {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
+            "training_region": TRAINING_REGION, "synthetic_length": 100_000,
+            "simulations": [asdict(p) for p in train_plan],
+            "validation_simulations": [asdict(p) for p in valid_plan]}
+
+
+def simulation_config(plan: SimPlan, out: str, source: str):
+    """The SomaticSimConfig of one planned simulation."""
+    from genomeml.simulate.somatic import SomaticSimConfig
+    return SomaticSimConfig(out=out, ref=None if plan.synthetic else source, synthetic=plan.synthetic,
+                            regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
+                            normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
+                            somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
+                            threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias)
+
+
+def simulation_options(plan: SimPlan, source: str) -> list[str]:
+    """``genomeml simulate somatic`` options for :func:`simulation_config` (the train workflow's jobs)."""
+    where = ["--synthetic", str(plan.synthetic)] if plan.synthetic else ["--ref", source, "--regions", TRAINING_REGION]
+    return where + ["--tumor-depth", repr(plan.tumor_depth), "--normal-depth", repr(plan.normal_depth),
+                    "--purity", repr(plan.purity), "--contamination", repr(plan.contamination),
+                    "--somatic-rate", repr(plan.somatic_rate), "--germline-rate", repr(plan.germline_rate),
+                    "--paralogs", repr(plan.paralogs), "--allelic-bias", repr(plan.allelic_bias),
+                    "--seed", str(plan.seed), "--threads", "1"]
+
+
+def example_regions(plan: SimPlan) -> list[str]:
+    """The regions the recipe makes examples in (all of a synthetic genome, else the training stretch)."""
+    return [] if plan.synthetic else [TRAINING_REGION]
+
+
 def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
     plan, workdir, source = args
-    from genomeml.simulate.somatic import SomaticSimConfig, simulate_somatic
+    from genomeml.simulate.somatic import simulate_somatic
     from genomeml.somatic.make_examples import make_examples
     sim_dir = Path(workdir) / "sims" / plan.name
     examples = Path(workdir) / "examples" / f"{plan.name}.npz"
     if examples.exists():
         return {"name": plan.name, "examples": str(examples), "cached": True}
     started = time.time()
-    cfg = SomaticSimConfig(out=str(sim_dir), ref=None if plan.synthetic else source, synthetic=plan.synthetic,
-                           regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
-                           normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
-                           somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
-                           threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias)
-    simulate_somatic(cfg)
-    regions = [] if plan.synthetic else [TRAINING_REGION]
+    simulate_somatic(simulation_config(plan, str(sim_dir), source))
+    regions = example_regions(plan)
     summary = make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
                             examples, regions=regions, truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
                             truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed)
@@ -109,12 +138,7 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     started = time.time()
     train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed)
     data_seconds = round(time.time() - started, 1)
-    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed)
-    extra = {"data": {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
-                      "training_region": TRAINING_REGION, "synthetic_length": 100_000,
-                      "simulations": [asdict(p) for p in train_plan],
-                      "validation_simulations": [asdict(p) for p in valid_plan],
-                      "data_seconds": data_seconds}}
+    extra = {"data": {**recipe_data(n_train, n_valid, seed), "data_seconds": data_seconds}}
     cards = {}
     wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])
     for name, tumor_only in wanted:

@@ -148,3 +148,33 @@ def test_shard_regions():
     for size in (0, -5):
         with pytest.raises(GenomemlError, match="positive"):
             shard_regions(regions, size)
+
+
+def test_describe_regions_depends_only_on_the_bases():
+    from genomeml.io.regions import describe_regions
+    pieces = [Region("chr2", 0, 100), Region("chr1", 1000, 2000), Region("chr1", 0, 1000)]
+    assert describe_regions(pieces, CONTIGS) == "chr1:1-2000,chr2:1-100"
+    assert describe_regions([Region("chr1", 0, 2000), Region("chr2", 0, 100)], CONTIGS) == "chr1:1-2000,chr2:1-100"
+
+
+def test_describe_regions_round_trips_and_digests_long_lists():
+    from genomeml.io.regions import MAX_LISTED_REGIONS, describe_regions, parse_region_description
+    regions = [Region("chr1", 0, 10), Region("HLA-A*01:01", 5, 20)]
+    text = describe_regions(regions, CONTIGS)
+    assert parse_region_description(text, CONTIGS, "x.vcf") == regions
+    many = [Region("chr1", 2 * i, 2 * i + 1) for i in range(MAX_LISTED_REGIONS + 1)]
+    digest = describe_regions(many, CONTIGS)
+    assert digest.startswith(f"{MAX_LISTED_REGIONS + 1} intervals, {MAX_LISTED_REGIONS + 1} bp, sha256:")
+    assert digest != describe_regions(many[1:] + [Region("chr1", 4000, 4001)], CONTIGS)
+    with pytest.raises(GenomemlError, match="x.vcf: regions are recorded only as a digest"):
+        parse_region_description(digest, CONTIGS, "x.vcf")
+
+
+def test_plan_shards_cuts_long_regions_and_groups_short_ones():
+    from genomeml.io.regions import plan_shards
+    regions = [Region("chr1", 0, 2500), Region("chr2", 0, 300), Region("chr2", 400, 700), Region("chr2", 800, 900)]
+    shards = plan_shards(regions, 1000, max_regions=2)
+    assert shards == [[Region("chr1", 0, 1000)], [Region("chr1", 1000, 2000)],
+                      [Region("chr1", 2000, 2500), Region("chr2", 0, 300)],
+                      [Region("chr2", 400, 700), Region("chr2", 800, 900)]]
+    assert merge_regions(r for s in shards for r in s) == merge_regions(regions)   # every base exactly once

@@ -126,7 +126,8 @@ def vcfs(tmp_path_factory):
     out = tmp_path_factory.mktemp("vcf")
     paths = {}
     for mode, samples in (("paired", ["TUMOR", "NORMAL"]), ("tumor_only", ["TUMOR"])):
-        header = header_lines(CONTIGS, samples, "genomeml call-somatic --ref ref.fa", "somatic-tn", "1.0", "ref.fa")
+        header = header_lines(CONTIGS, samples, "genomeml call-somatic --ref ref.fa", "chr1:1-10000,chr2:1-5000",
+                              "somatic-tn", "1.0", "ref.fa")
         body = [record_line(a, np.array(p), t, n if mode == "paired" else None, DEFAULT) for a, p, t, n in RECORDS]
         paths[mode] = out / f"{mode}.vcf.gz"
         write_vcf(paths[mode], header, body)

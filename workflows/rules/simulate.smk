@@ -1,17 +1,22 @@
-# Truth-known data: `genomeml simulate` then a sanity score with `genomeml evaluate`.
+# `snakemake simulations`: truth-known data sets (config simulations), each scored against itself as a
+# sanity check that the VCFs normalize and parse end to end.
+SIMULATIONS = config.get("simulations", {})
+SOMATIC_SIMS = SIMULATIONS.get("somatic", {})
+ASSEMBLY_SIMS = SIMULATIONS.get("assembly", {})
 
-def _options(spec, names):
-    """CLI options from a config entry: {'tumor_depth': 60} -> '--tumor-depth 60'."""
-    return " ".join(f"--{key.replace('_', '-')} {spec[key]}" for key in names if key in spec)
+
+rule simulations:
+    input:
+        expand(f"{OUT}/simulate/{{name}}/eval.json", name=SOMATIC_SIMS),
+        expand(f"{OUT}/simulate/{{name}}/draft_eval.json", name=ASSEMBLY_SIMS),
 
 
 rule simulate_somatic:
     output:
         directory(f"{OUT}/simulate/{{name}}/data"),
     params:
-        options=lambda w: _options(config["simulations"]["somatic"][w.name],
-                                   ["ref", "regions", "tumor_depth", "normal_depth", "purity",
-                                    "contamination", "platform", "seed"]),
+        options=lambda w: gw.optional(SOMATIC_SIMS[w.name], ["ref", "regions", "tumor_depth", "normal_depth",
+                                                             "purity", "contamination", "platform", "seed"]),
     threads: 1
     resources:
         mem_mb=2000,
@@ -21,7 +26,7 @@ rule simulate_somatic:
     benchmark:
         f"{OUT}/benchmarks/simulate_somatic/{{name}}.tsv"
     shell:
-        "genomeml -v simulate somatic {params.options} --out {output} > {log} 2>&1"
+        "genomeml -v simulate somatic {params.options} --threads {threads} --out {output:q} > {log} 2>&1"
 
 
 rule evaluate_somatic_truth:
@@ -30,19 +35,25 @@ rule evaluate_somatic_truth:
         f"{OUT}/simulate/{{name}}/data",
     output:
         f"{OUT}/simulate/{{name}}/eval.json",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     log:
         f"{OUT}/logs/evaluate_somatic_truth/{{name}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/evaluate_somatic_truth/{{name}}.tsv"
     shell:
         "genomeml evaluate somatic --truth {input}/truth.somatic.vcf.gz --calls {input}/truth.somatic.vcf.gz "
-        "--ref {input}/ref.fa --json {output} > {log} 2>&1"
+        "--ref {input}/ref.fa --json {output:q} > {log} 2>&1"
 
 
 rule simulate_assembly:
     output:
         directory(f"{OUT}/simulate/{{name}}/asm"),
     params:
-        options=lambda w: _options(config["simulations"]["assembly"][w.name],
-                                   ["ref", "regions", "platform", "depth", "error_rate", "seed"]),
+        options=lambda w: gw.optional(ASSEMBLY_SIMS[w.name], ["ref", "regions", "platform", "depth", "error_rate",
+                                                              "seed"]),
     threads: 1
     resources:
         mem_mb=2000,
@@ -52,7 +63,7 @@ rule simulate_assembly:
     benchmark:
         f"{OUT}/benchmarks/simulate_assembly/{{name}}.tsv"
     shell:
-        "genomeml -v simulate assembly {params.options} --out {output} > {log} 2>&1"
+        "genomeml -v simulate assembly {params.options} --threads {threads} --out {output:q} > {log} 2>&1"
 
 
 rule evaluate_draft:
@@ -60,7 +71,14 @@ rule evaluate_draft:
         f"{OUT}/simulate/{{name}}/asm",
     output:
         f"{OUT}/simulate/{{name}}/draft_eval.json",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     log:
         f"{OUT}/logs/evaluate_draft/{{name}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/evaluate_draft/{{name}}.tsv"
     shell:
-        "genomeml evaluate assembly --truth {input}/truth.fa --assembly {input}/draft.fa --json {output} > {log} 2>&1"
+        "genomeml evaluate assembly --truth {input}/truth.fa --assembly {input}/draft.fa --threads 1 "
+        "--json {output:q} > {log} 2>&1"

@@ -1,0 +1,64 @@
+"""A human-readable model card (Markdown) from a model's JSON card and its evaluations on
+held-out simulations, so a retrained model can be compared with the shipped one at a glance."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+from genomeml.errors import GenomemlError
+from genomeml.io.atomic import atomic_file
+from genomeml.models import card_path
+
+
+def load_json(path: str | os.PathLike, what: str) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise GenomemlError(f"{path}: {what} not found") from None
+    except json.JSONDecodeError as exc:
+        raise GenomemlError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _row(name: str, metrics: dict) -> str:
+    cells = [name]
+    for kind in ("snv", "indel"):
+        m = metrics.get(kind, {})
+        cells += [f"{m.get('precision', float('nan')):.3f}", f"{m.get('recall', float('nan')):.3f}",
+                  f"{m.get('f1', float('nan')):.3f}"]
+    return "| " + " | ".join(cells) + " |"
+
+
+def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os.PathLike]) -> str:
+    """Markdown: what the model is, what it was trained on, how it scored (per validation set)."""
+    card = load_json(card_path(Path(model)), "model card")
+    training = card.get("training", {})
+    data = training.get("data", {})
+    lines = [f"# {Path(model).stem}", "",
+             f"- genomeml {card.get('model_version', '?')}; {card.get('architecture', '')}",
+             f"- {card.get('parameters', '?')} parameters; channels {card.get('channel_version', '?')}, "
+             f"tensor {card.get('shape')}; tumor-only: {card.get('tumor_only', False)}",
+             f"- trained on {training.get('examples', '?')} examples {training.get('class_counts', {})}, "
+             f"{training.get('epochs', '?')} epochs, seed {training.get('seed', '?')}",
+             f"- data: {len(data.get('simulations', []))} training + {len(data.get('validation_simulations', []))} "
+             f"validation simulations ({data.get('recipe', 'unknown recipe')}, seed {data.get('recipe_seed', '?')})",
+             f"- PASS threshold P(somatic) >= {card.get('calling', {}).get('min_somatic_probability', '?')} "
+             f"(chosen on validation examples)", "",
+             "## Validation examples", "", "```json",
+             json.dumps(card.get("metrics", {}), indent=2, sort_keys=True), "```", ""]
+    if evaluations:
+        lines += ["## call-somatic on held-out simulations", "",
+                  "| set | SNV precision | SNV recall | SNV F1 | indel precision | indel recall | indel F1 |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_model_card(model: str | os.PathLike, evaluations: Sequence[str | os.PathLike],
+                     output: str | os.PathLike) -> None:
+    text = model_card_markdown(model, evaluations)
+    with atomic_file(output) as tmp:
+        tmp.write_text(text)
