@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Build the polishing benchmark: real sequence, an erroneous draft, pbsim-based HiFi reads aligned with minimap2.
 
-    python benchmarks/polish/make_benchmark.py OUTDIR [--seed 1] [--region 20:10100001-10700000] [--contigs 4]
+    python benchmarks/polish/make_benchmark.py OUTDIR [--seed 1] [--region 20:10050001-10850000] [--contigs 4]
 
 Independent of ``genomeml simulate`` (the training data): other sequence, another read
 simulator (Debian's pbsim plus the layers of ``hifi_reads.py``), Debian's minimap2 binary,
@@ -9,9 +9,12 @@ a draft-error model of its own (below). Only ``genomeml evaluate assembly`` is s
 the scorer.
 
 * **Truth.** Real hs37d5 sequence (``../shared/data/real/hs37d5_chr20_unittest.fa.gz``;
-  real bases only at 20:9,995,001-11,095,000) 20:10,100,001-10,700,000, cut into
+  real bases only at 20:9,995,001-11,095,000) 20:10,050,001-10,850,000, cut into
   ``--contigs`` equal contigs named ``20_<start>_<end>`` (1-based, inclusive). Training
   uses GRCh38 chr20:0-200,000 and synthetic genomes, so none of it is seen in training.
+  Reads are simulated from the whole region plus 25 kb each side (one template), so
+  contig ends are as well covered as the middle and reads that span two contigs align in
+  parts (primary + supplementary), as at the ends of a real draft's contigs.
 * **Draft errors** (``inject_draft_errors``): Poisson(rate x length) edits per contig,
   >= 100 bp apart and >= 1 kb from a contig end; kinds 50% homopolymer length (tract of
   >= 4 bp chosen with weight (L-3)^2, so long ones dominate; -1 55%, +1 35%, -2 / +2 5%
@@ -24,8 +27,8 @@ the scorer.
   ~99.85% accuracy, systematic homopolymer/STR length errors in 3-45% of the reads of
   every tract (fraction per tract), HiFi-like qualities. Plus paralogous reads: one
   segment of 5-10 kb per contig, copied with 1.8% substitutions and 0.2% 1-3 bp indels
-  and put between two 8 kb real flanks from 20:10,900,001-11,095,000 (sequence outside the
-  truth), simulated at a depth that makes ~2% of all reads.
+  and put between two 8 kb real flanks from 20:10,880,001-11,095,000 (sequence outside the
+  truth and its padding), simulated at a depth that makes ~2% of all reads.
   Two read sets, each with its own pbsim seed: 30x and 20x. Reads are shuffled and named
   ``MOVIE/ZMW/ccs``; ``reads_origin.tsv.gz`` says where each came from (analysis only).
 * **Alignment.** ``minimap2 -t 1 -ax map-hifi -R '@RG...' draft.fa reads.fastq.gz |
@@ -34,8 +37,8 @@ the scorer.
 * **Cases** (one directory each, all with truth.fa, draft.fa, reads.fastq.gz, reads.bam,
   draft_errors.*, reads_origin.tsv.gz, case.json):
   ``hifi30`` draft with 1 error / 3 kb, 30x; ``hifi20`` the same draft, 20x;
-  ``perfect`` draft = truth, the 30x reads (do-no-harm); ``hifi30_dense`` another draft
-  with 1 error / 1.5 kb, the 30x reads.
+  ``perfect`` draft = truth, the 30x reads (do-no-harm); ``perfect20`` draft = truth,
+  the 20x reads; ``hifi30_dense`` another draft with 1 error / 1.5 kb, the 30x reads.
 
 OUTDIR/benchmark.json records parameters, seeds, tool versions, counts and timings. With
 the same seed the build is byte-identical (reads, drafts, BAMs).
@@ -66,9 +69,10 @@ from genomeml.io.vcf import vcf_header, write_vcf  # noqa: E402
 
 REPO = HERE.parents[1]
 SOURCE = REPO.parent / "shared" / "data" / "real" / "hs37d5_chr20_unittest.fa.gz"
-DEFAULT_REGION = "20:10100001-10700000"
-FLANK_REGION = ("20", 10_900_000, 11_095_000)   # 0-based half-open, real, outside the truth
+DEFAULT_REGION = "20:10050001-10850000"
+FLANK_REGION = ("20", 10_880_000, 11_095_000)   # 0-based half-open, real, outside the truth
 FLANK = 8000
+PAD = 25_000                  # reads are simulated from the region +- PAD bp
 PARALOG_SHARE = 0.02          # share of reads from paralog templates
 PARALOG_SUBS, PARALOG_INDELS = 0.018, 0.002
 END_MARGIN = 1000
@@ -81,6 +85,7 @@ CASES = {  # name: (draft id or None for a perfect draft, read set)
     "hifi30": ("sparse", "30x"),
     "hifi20": ("sparse", "20x"),
     "perfect": (None, "30x"),
+    "perfect20": (None, "20x"),
     "hifi30_dense": ("dense", "30x"),
 }
 DRAFTS = {"sparse": 1 / 3000, "dense": 1 / 1500}
@@ -278,10 +283,11 @@ def main(argv: list[str] | None = None) -> dict:
     src_contig, _, span = args.region.partition(":")
     start1, end1 = (int(x) for x in span.replace(",", "").split("-"))
     with pysam.FastaFile(str(SOURCE)) as fa:
-        region_seq = fa.fetch(src_contig, start1 - 1, end1).upper()
+        padded_seq = fa.fetch(src_contig, start1 - 1 - PAD, end1 + PAD).upper()
         flank_seq = fa.fetch(FLANK_REGION[0], FLANK_REGION[1], FLANK_REGION[2]).upper()
-    if set(region_seq) - set("ACGT"):
-        sys.exit(f"make_benchmark: {args.region} is not all A/C/G/T")
+    if set(padded_seq) - set("ACGT") or len(padded_seq) != end1 - start1 + 1 + 2 * PAD:
+        sys.exit(f"make_benchmark: {args.region} +- {PAD} bp is not all A/C/G/T")
+    region_seq = padded_seq[PAD:-PAD]
     size = len(region_seq) // args.contigs
     truth = {f"{src_contig}_{start1 + i * size}_{start1 + (i + 1) * size - 1}": region_seq[i * size:(i + 1) * size]
              for i in range(args.contigs)}
@@ -312,19 +318,23 @@ def main(argv: list[str] | None = None) -> dict:
     # --- systematic-error profiles (one per template, shared by every read set) ----------------
     t = time.time()
     templates = []
-    for name, seq in {**truth, **paralogs}.items():
+    # reads come from the whole region plus PAD bp each side, so contig ends are covered like the
+    # middle (reads spanning two contigs align in parts, as at the ends of a real draft's contigs)
+    region_name = f"{src_contig}_{start1 - PAD}_{end1 + PAD}"
+    for name, seq in {region_name: padded_seq, **paralogs}.items():
         tracts, mask = hifi_reads.systematic_profile(seq, profile_rng)
         templates.append(hifi_reads.Template(name, seq, tracts, mask, paralog=name in paralogs))
     truth_templates = [x for x in templates if not x.paralog]
     paralog_templates = [x for x in templates if x.paralog]
-    fractions = np.array([tr.fraction for x in truth_templates for tr in x.tracts])
+    core = [tr for tr in truth_templates[0].tracts if PAD <= tr.start and tr.end <= PAD + len(region_seq)]
+    fractions = np.array([tr.fraction for tr in core])
     profile_stats = {
         "tracts": int(len(fractions)),
-        "homopolymers_ge6": sum(len(tr.unit) == 1 for x in truth_templates for tr in x.tracts),
-        "strs": sum(len(tr.unit) > 1 for x in truth_templates for tr in x.tracts),
+        "homopolymers_ge6": sum(len(tr.unit) == 1 for tr in core),
+        "strs": sum(len(tr.unit) > 1 for tr in core),
         "fraction_percentiles_5_25_50_75_95": [round(float(v), 3) for v in np.percentile(fractions, [5, 25, 50, 75, 95])],
         "tracts_with_fraction_ge_0.4": int((fractions >= 0.4).sum()),
-        "shorter_share": round(float(np.mean([tr.direction < 0 for x in truth_templates for tr in x.tracts])), 3),
+        "shorter_share": round(float(np.mean([tr.direction < 0 for tr in core])), 3),
     }
     t = lap("truth, paralogs, systematic profiles", t)
 
@@ -359,7 +369,7 @@ def main(argv: list[str] | None = None) -> dict:
         for rs in needed:
             depth = READ_SETS[rs]
             reads = hifi_reads.simulate(truth_templates, depth, pbsim_seeds[rs], work / rs / "truth", layer_rng)
-            paralog_depth = round(PARALOG_SHARE / (1 - PARALOG_SHARE) * depth * total / paralog_total, 3)
+            paralog_depth = round(PARALOG_SHARE / (1 - PARALOG_SHARE) * depth * len(padded_seq) / paralog_total, 3)
             preads = hifi_reads.simulate(paralog_templates, paralog_depth, paralog_pbsim_seeds[rs],
                                          work / rs / "paralog", layer_rng)
             reads = hifi_reads.name_reads(reads + preads, name_rng, MOVIE)
@@ -373,7 +383,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "depth": depth, "paralog_depth": paralog_depth, "reads": len(reads),
                 "paralog_reads": len(preads), "paralog_read_share": round(len(preads) / len(reads), 4),
                 "mean_length": round(float(np.mean([len(r.seq) for r in reads])), 1),
-                "truth_read_depth": round(bases / total, 2),
+                "template_read_depth": round(bases / len(padded_seq), 2),
                 "random_errors_per_kb": round(sum(r.random_errors for r in truth_reads) / bases * 1000, 3),
                 "systematic_edits_per_kb": round(sum(r.systematic_edits for r in truth_reads) / bases * 1000, 3),
             }
