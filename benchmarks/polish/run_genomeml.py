@@ -6,9 +6,9 @@
 OUTDIR is the directory make_benchmark.py built and run_peers.py filled (OUTDIR/peers.json;
 without it the table has genomeml rows only). Per case, in OUTDIR/runs/genomeml/<case>/:
 
-    genomeml polish --assembly draft.fa --reads reads.bam --output polished.fa --vcf edits.vcf.gz --threads 1
+    genomeml -v polish --assembly draft.fa --reads reads.bam --output polished.fa --vcf edits.vcf.gz --threads 1
 
-timed with /usr/bin/time -v (CPU = user + system of every process, TensorFlow's threads
+(stderr in polish.stderr; stage timings logged as ``'<name>_s': seconds`` are picked up), timed with /usr/bin/time -v (CPU = user + system of every process, TensorFlow's threads
 included; peak RSS of the largest process), scored exactly like racon (common.py), and
 checked for consistency: applying edits.vcf.gz to draft.fa must give polished.fa.
 Writes OUTDIR/genomeml.json and OUTDIR/genomeml.md (genomeml's rows with racon's beside
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from common import case_dirs, combine, fail, genomeml_exe, score, table, timed  # noqa: E402
 
-COMMAND = ("{genomeml} polish --assembly {draft} --reads {bam} --output {output} --vcf {vcf} "
+COMMAND = ("{genomeml} -v polish --assembly {draft} --reads {bam} --output {output} --vcf {vcf} "
            "--threads {threads}")
+STAGE = re.compile(r"'(\w+_s)': ([\d.]+)")   # stage timings, if polish logs them like call-somatic does
 
 
 def polish_available(exe: str) -> bool:
@@ -143,6 +145,7 @@ def main() -> None:
         if args.model:
             cmd += f" --model {args.model}"
         usage = combine([timed(cmd, dest, "polish")])
+        usage["stages_s"] = {k: float(v) for k, v in STAGE.findall((dest / "polish.stderr").read_text(errors="replace"))}
         entry = {"output": str(dest / "polished.fa"), **score(case, dest / "polished.fa", dest, usage),
                  **vcf_check(case / "draft.fa", dest / "edits.vcf.gz", dest / "polished.fa")}
         results[case.name] = {"genomeml": entry, **peers.get(case.name, {})}
