@@ -207,6 +207,14 @@ def score(case: Path, polished: Path, out: Path, usage: dict) -> dict:
     return entry
 
 
+def merge_results(path: Path, results: dict[str, dict], **meta) -> dict[str, dict]:
+    """Write ``results`` (case -> ...) into the JSON at ``path``, keeping other cases run before."""
+    old = json.loads(path.read_text()).get("results", {}) if path.exists() else {}
+    merged = {c: results.get(c, old.get(c)) for c in [*CASES, *old, *results] if c in results or c in old}
+    path.write_text(json.dumps({**meta, "results": merged}, indent=2) + "\n")
+    return merged
+
+
 def _pct(before: int, after: int) -> float | None:
     return round(100 * (before - after) / before, 1) if before else None
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tracts import LONG_HOMOPOLYMER, Tract, find_tracts, revcomp, write_fasta
+from tracts import LONG_HOMOPOLYMER, find_tracts, revcomp, write_fasta
 
 PBSIM_ARGS = ("--data-type CLR --length-mean 15000 --length-sd 4000 --length-min 5000 --length-max 25000 "
               "--accuracy-mean 0.99 --accuracy-sd 0 --accuracy-min 0.99 --accuracy-max 1.0 "
@@ -108,7 +108,7 @@ class Read:
 def parse_maf(path: Path):
     """(ref_start, ref_len, strand, ref_row, read_row) per pbsim MAF block."""
     with open(path) as handle:
-        lines = [l for l in handle if l.startswith("s ")]
+        lines = [line for line in handle if line.startswith("s ")]
     for ref_line, read_line in zip(lines[0::2], lines[1::2]):
         r, q = ref_line.split(), read_line.split()
         yield int(r[2]), int(r[3]), q[4], r[6], q[6]

@@ -220,7 +220,8 @@ def errors_vcf(path: Path, errors: list[DraftError], draft: dict[str, str]) -> N
         "##reference=draft.fa",
         '##INFO=<ID=KIND,Number=1,Type=String,Description="homopolymer, str, substitution or indel">',
         '##INFO=<ID=TRUTHPOS,Number=1,Type=Integer,Description="1-based position of the edit on the truth contig">',
-        "##comment=REF is the draft allele, ALT the truth allele: applying every record turns the draft into the truth"])
+        "##comment=REF is the draft allele, ALT the truth allele: applying every record turns the draft "
+        "into the truth"])
     body = [f"{e.contig}\t{e.draft_pos + 1}\t.\t{e.draft_allele}\t{e.truth_allele}\t.\tPASS\t"
             f"KIND={e.kind};TRUTHPOS={e.truth_pos + 1}"
             for e in sorted(errors, key=lambda e: (list(draft).index(e.contig), e.draft_pos))]
@@ -332,7 +333,8 @@ def main(argv: list[str] | None = None) -> dict:
         "tracts": int(len(fractions)),
         "homopolymers_ge6": sum(len(tr.unit) == 1 for tr in core),
         "strs": sum(len(tr.unit) > 1 for tr in core),
-        "fraction_percentiles_5_25_50_75_95": [round(float(v), 3) for v in np.percentile(fractions, [5, 25, 50, 75, 95])],
+        "fraction_percentiles_5_25_50_75_95": [round(float(v), 3)
+                                               for v in np.percentile(fractions, [5, 25, 50, 75, 95])],
         "tracts_with_fraction_ge_0.4": int((fractions >= 0.4).sum()),
         "shorter_share": round(float(np.mean([tr.direction < 0 for tr in core])), 3),
     }
@@ -409,7 +411,7 @@ def main(argv: list[str] | None = None) -> dict:
             sh(align, cdir)
             flag = json.loads(sh("samtools flagstat -O json reads.bam", cdir))["QC-passed reads"]
             cov = sh("samtools coverage -H reads.bam", cdir).split("\n")
-            depths = [float(l.split()[6]) for l in cov if l.strip()]
+            depths = [float(row.split()[6]) for row in cov if row.strip()]
             info = {"draft": draft_id or "truth", "read_set": rs, "depth": READ_SETS[rs],
                     "draft_bases": sum(map(len, draft.values())),
                     "draft_errors": error_summary(errors, total),

@@ -8,10 +8,11 @@ without it the table has genomeml rows only). Per case, in OUTDIR/runs/genomeml/
 
     genomeml -v polish --assembly draft.fa --reads reads.bam --output polished.fa --vcf edits.vcf.gz --threads 1
 
-(stderr in polish.stderr; stage timings logged as ``'<name>_s': seconds`` are picked up), timed with /usr/bin/time -v (CPU = user + system of every process, TensorFlow's threads
+(stderr in polish.stderr; stage timings logged as ``'<name>_s': seconds`` are picked up),
+timed with /usr/bin/time -v (CPU = user + system of every process, TensorFlow's threads
 included; peak RSS of the largest process), scored exactly like racon (common.py), and
 checked for consistency: applying edits.vcf.gz to draft.fa must give polished.fa.
-Writes OUTDIR/genomeml.json and OUTDIR/genomeml.md (genomeml's rows with racon's beside
+Writes OUTDIR/genomeml.json (cases run earlier are kept) and OUTDIR/genomeml.md (genomeml's rows with racon's beside
 them, speed as a ratio to racon 1 round on the same case and machine) and prints the
 table plus the issue's targets, met or not.
 
@@ -31,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import case_dirs, combine, fail, genomeml_exe, score, table, timed  # noqa: E402
+from common import case_dirs, combine, fail, genomeml_exe, merge_results, score, table, timed  # noqa: E402
 
 COMMAND = ("{genomeml} -v polish --assembly {draft} --reads {bam} --output {output} --vcf {vcf} "
            "--threads {threads}")
@@ -145,16 +146,17 @@ def main() -> None:
         if args.model:
             cmd += f" --model {args.model}"
         usage = combine([timed(cmd, dest, "polish")])
-        usage["stages_s"] = {k: float(v) for k, v in STAGE.findall((dest / "polish.stderr").read_text(errors="replace"))}
+        log = (dest / "polish.stderr").read_text(errors="replace")
+        usage["stages_s"] = {k: float(v) for k, v in STAGE.findall(log)}
         entry = {"output": str(dest / "polished.fa"), **score(case, dest / "polished.fa", dest, usage),
                  **vcf_check(case / "draft.fa", dest / "edits.vcf.gz", dest / "polished.fa")}
         results[case.name] = {"genomeml": entry, **peers.get(case.name, {})}
         print(f"{case.name}: {entry['before']['error_events']} -> {entry['after']['error_events']} errors, "
               f"CPU {entry['cpu_s']} s, {entry['mb_per_cpu_min']} Mb/CPU-min, VCF {entry['vcf']}",
               file=sys.stderr, flush=True)
-    record = {"date": datetime.date.today().isoformat(), "command": args.command, "model": args.model,
-              "results": {c: t["genomeml"] for c, t in results.items()}}
-    (bench / "genomeml.json").write_text(json.dumps(record, indent=2) + "\n")
+    mine = merge_results(bench / "genomeml.json", {c: t["genomeml"] for c, t in results.items()},
+                         date=datetime.date.today().isoformat(), command=args.command, model=args.model)
+    results = {c: {"genomeml": e, **peers.get(c, {})} for c, e in mine.items()}
     text = table(results) + "\n\n" + "\n".join(targets(results))
     (bench / "genomeml.md").write_text(text + "\n")
     print(text)

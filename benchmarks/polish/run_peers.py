@@ -17,14 +17,14 @@ OUTDIR is the directory make_benchmark.py built. Per case, in OUTDIR/runs/racon/
 
 Both outputs are scored with ``genomeml evaluate assembly`` against truth.fa (see
 common.py for the fixed / left / new split). Writes OUTDIR/peers.json (case -> tool ->
-entry) and OUTDIR/peers.md, and prints the table. One process at a time, one thread.
+entry; cases run earlier are kept, so ``--cases`` can redo a few) and OUTDIR/peers.md, and
+prints the table. One process at a time, one thread.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import shutil
 import subprocess
 import sys
@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import case_dirs, combine, fail, score, table, timed  # noqa: E402
+from common import case_dirs, combine, fail, merge_results, score, table, timed  # noqa: E402
 
 RACON = "racon -t 1 -u {reads} {overlaps} {target} > {out}"
 REALIGN = "minimap2 -t 1 -ax map-hifi {target} {reads} 2> minimap2.log | samtools view -h -F 0x904 - > {out}"
@@ -73,8 +73,7 @@ def main() -> None:
     results = {case.name: run_case(case, bench / "runs" / "racon" / case.name)
                for case in case_dirs(bench, args.cases)}
     version = subprocess.run(["racon", "--version"], capture_output=True, text=True).stdout.strip()
-    record = {"date": datetime.date.today().isoformat(), "racon": version, "results": results}
-    (bench / "peers.json").write_text(json.dumps(record, indent=2) + "\n")
+    results = merge_results(bench / "peers.json", results, date=datetime.date.today().isoformat(), racon=version)
     text = table(results)
     (bench / "peers.md").write_text(text + "\n")
     print(text)
