@@ -39,7 +39,7 @@ def dry_run(work: Path, profile: str | None, *args: str) -> dict[str, int]:
 @pytest.mark.parametrize("profile", [None, "slurm", "kubernetes"])
 def test_default_target(work, profile):
     jobs = dry_run(work, profile)
-    assert jobs == {"call_somatic_shard": 3, "merge_somatic": 1, "all": 1}
+    assert jobs == {"call_somatic_shard": 3, "merge_somatic": 1, "polish_shard": 1, "merge_polish": 1, "all": 1}
 
 
 @pytest.mark.parametrize("profile", ["slurm", "kubernetes"])
@@ -61,7 +61,8 @@ def test_fastq_pairs_are_aligned_first(work, tmp_path):
     fastq = ROOT / "testdata" / "assembly" / "reads.fastq.gz"   # any reads: the DAG is what is tested
     sheet.write_text(f"pair\ttumor\tnormal\np1\t{fastq}\t{ROOT / 'testdata/somatic/normal.bam'}\n")
     jobs = dry_run(work, None, "--config", f"somatic={{'samples': '{sheet}'}}")
-    assert jobs == {"align_tumor_normal": 1, "call_somatic_shard": 3, "merge_somatic": 1, "all": 1}
+    assert jobs == {"align_tumor_normal": 1, "call_somatic_shard": 3, "merge_somatic": 1, "polish_shard": 1,
+                    "merge_polish": 1, "all": 1}
 
 
 def test_a_configfile_replaces_the_default_config(work):
