@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 CHUNK = 500_000
 DEFAULT_MODEL = "polish-hifi"
 READ_SUFFIXES = (".bam", ".cram")
+SEQUENCE_SUFFIXES = tuple(f"{ext}{gz}" for ext in (".fastq", ".fq", ".fasta", ".fa", ".fna") for gz in ("", ".gz"))
 
 
 @dataclass
@@ -68,7 +70,7 @@ def prepare_inputs(assembly: str | os.PathLike, reads: str | os.PathLike,
     regions.sort(key=lambda r: (order[r.contig], r.start))
     reads = Path(reads)
     if not reads.name.lower().endswith(READ_SUFFIXES):
-        raise GenomemlError(f"{reads}: give reads aligned to the draft as BAM/CRAM")
+        raise GenomemlError(f"{reads}: give reads aligned to the draft as BAM/CRAM, or unaligned as FASTQ/FASTA")
     with open_alignments(reads, assembly, require_index=False) as bam:
         _check_sorted(bam, reads)
     with open_alignments(reads, assembly) as bam:
@@ -162,9 +164,26 @@ def canonical_command(req: PolishRequest) -> str:
 
 
 def polish(req: PolishRequest) -> dict:
-    """Polish the draft; writes the FASTA (and the edits VCF) and returns a summary."""
+    """Polish the draft; writes the FASTA (and the edits VCF) and returns a summary.
+
+    Unaligned reads (FASTQ/FASTA) are first aligned to the draft with minimap2's map-hifi
+    preset into a temporary BAM.
+    """
+    if not Path(req.reads).name.lower().endswith(SEQUENCE_SUFFIXES):
+        return _polish(req, req.reads)
+    from genomeml.io.align import align_files
+    with Reference(req.assembly):
+        pass                                  # a bad draft is reported before any alignment
+    with tempfile.TemporaryDirectory(prefix="genomeml-polish-") as tmp:
+        aligned = Path(tmp) / "reads.bam"
+        log.info("aligning %s to %s (minimap2 map-hifi)", req.reads, req.assembly)
+        align_files(req.assembly, [req.reads], aligned, "reads", "map-hifi", threads=req.threads)
+        return _polish(req, str(aligned))
+
+
+def _polish(req: PolishRequest, reads: str) -> dict:
     started = time.perf_counter()
-    inputs = prepare_inputs(req.assembly, req.reads, req.regions)
+    inputs = prepare_inputs(req.assembly, reads, req.regions)
     model_ref = resolve_model(req.model or DEFAULT_MODEL)
     check_card(model_ref.card, model_ref.path)
     threshold = req.min_probability

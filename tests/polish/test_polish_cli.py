@@ -116,3 +116,12 @@ def test_empty_reads_give_the_draft_back(tmp_path):
     assert read_fasta(tmp_path / "polished.fa") == read_fasta(DATA / "draft.fa")
     assert "no reads" in proc.stderr
     assert sum(1 for _ in pysam.VariantFile(str(tmp_path / "edits.vcf.gz"))) == 0
+
+
+def test_fastq_reads_are_aligned_first(polished, tmp_path):
+    polish(tmp_path, DATA / "draft.fa", DATA / "reads.fastq.gz")
+    before = evaluate_assembly(DATA / "truth.fa", DATA / "draft.fa")
+    after = evaluate_assembly(DATA / "truth.fa", tmp_path / "polished.fa")
+    assert after["error_events"] <= 0.3 * before["error_events"], after
+    header = str(pysam.VariantFile(str(tmp_path / "edits.vcf.gz")).header)
+    assert "reads.fastq.gz" in header
