@@ -34,3 +34,14 @@ def import_tensorflow():
         import tensorflow
         import keras  # noqa: F401
     return tensorflow
+
+
+def deterministic_training(threads: int, seed: int):
+    """TensorFlow and Keras set up for reproducible training: seeded, deterministic ops, ``threads`` cores."""
+    tf = import_tensorflow()
+    import keras
+    tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    return tf, keras

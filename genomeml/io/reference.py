@@ -74,3 +74,14 @@ class Reference:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def write_fasta(path: str | os.PathLike, seqs: dict[str, str], width: int = 60) -> None:
+    """Sequences in order, ``width`` bases a line, and the .fai index beside them."""
+    import pysam
+    with open(path, "w") as handle:
+        for name, seq in seqs.items():
+            handle.write(f">{name}\n")
+            for i in range(0, len(seq), width):
+                handle.write(seq[i:i + width] + "\n")
+    pysam.faidx(str(path))

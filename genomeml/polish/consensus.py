@@ -17,6 +17,7 @@ import pysam
 
 from genomeml import __version__
 from genomeml.io.atomic import atomic_file
+from genomeml.io.reference import write_fasta
 from genomeml.io.vcf import normalize_vcf, vcf_header, write_vcf
 from genomeml.polish.decode import Edit
 
@@ -72,11 +73,6 @@ def write_polished(fasta: str | os.PathLike, vcf: str | os.PathLike | None, head
                    polished: Mapping[str, str], edits: Sequence[Edit]) -> None:
     """Both outputs; the FASTA is renamed into place only after the VCF is complete."""
     with atomic_file(fasta, companions=(".fai",)) as tmp:
-        with open(tmp, "w") as handle:
-            for name, seq in polished.items():
-                handle.write(f">{name}\n")
-                for i in range(0, len(seq), FASTA_WIDTH):
-                    handle.write(seq[i:i + FASTA_WIDTH] + "\n")
-        pysam.faidx(str(tmp))
+        write_fasta(tmp, dict(polished), FASTA_WIDTH)
         if vcf is not None:
             write_vcf(vcf, header, vcf_lines(edits))

@@ -7,16 +7,12 @@ model runs in this process, one chunk at a time, so memory stays flat on any gen
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
-
-import numpy as np
-from tqdm import tqdm
 
 from genomeml.errors import GenomemlError
 from genomeml.io.alignments import check_contigs, open_alignments
@@ -26,6 +22,7 @@ import shlex
 from genomeml.io.regions import Region, describe_regions, resolve_regions, shard_regions
 from genomeml.io.vcf import REGIONS_KEY
 from genomeml.models import resolve_model
+from genomeml.parallel import map_shards
 from genomeml.polish.consensus import apply_edits, normalized_edits, write_polished
 from genomeml.polish.decode import Edit, decode_windows
 from genomeml.polish.features import CandidateSettings, Windows, chunk_windows, estimate_read_length, feature_info
@@ -121,24 +118,7 @@ def _run(shard: Region) -> tuple[Region, Windows]:
 def iter_windows(inputs: PolishInputs, settings: CandidateSettings, threads: int = 1,
                  chunk_size: int = CHUNK) -> Iterator[tuple[Region, Windows]]:
     """Windows per chunk, in draft order, computed by ``threads`` processes."""
-    shards = shard_regions(inputs.regions, chunk_size)
-    bar = tqdm(total=sum(len(s) for s in shards), desc="polish", unit="bp", unit_scale=True,
-               disable=None, leave=False, mininterval=1.0)
-    try:
-        if threads <= 1 or len(shards) <= 1:
-            _init(inputs, settings)
-            for shard in shards:
-                result = _run(shard)
-                bar.update(len(shard))
-                yield result
-        else:
-            ctx = mp.get_context("spawn")   # never fork a process that may hold TensorFlow threads
-            with ctx.Pool(threads, initializer=_init, initargs=(inputs, settings)) as pool:
-                for result in pool.imap(_run, shards):
-                    bar.update(len(result[0]))
-                    yield result
-    finally:
-        bar.close()
+    return map_shards(shard_regions(inputs.regions, chunk_size), _init, (inputs, settings), _run, threads, "polish")
 
 
 def check_card(card: dict, model_path: Path) -> None:

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
-import pysam
 from tqdm import tqdm
 
 from genomeml.errors import GenomemlError
-from genomeml.io.reference import Reference
+from genomeml.io.reference import Reference, write_fasta  # noqa: F401  (simulators write FASTA through here)
 from genomeml.io.regions import Region, resolve_regions
 from genomeml.simulate.align import SimRead
 from genomeml.simulate.genome import revcomp, synthetic_genome
@@ -54,15 +53,6 @@ def config_record(cfg) -> dict:
             value = Path(value).name
         record[key] = list(value) if isinstance(value, tuple) else value
     return record
-
-
-def write_fasta(path: str | os.PathLike, seqs: dict[str, str], width: int = 60) -> None:
-    with open(path, "w") as handle:
-        for name, seq in seqs.items():
-            handle.write(f">{name}\n")
-            for i in range(0, len(seq), width):
-                handle.write(seq[i:i + width] + "\n")
-    pysam.faidx(str(path))
 
 
 def write_fastq_gz(path: str | os.PathLike, reads: Iterator[SimRead]) -> None:

@@ -4,16 +4,14 @@ make-examples and call-somatic share."""
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from tqdm import tqdm
-
 from genomeml.io.alignments import check_contigs, open_alignments, sample_name
 from genomeml.io.reference import Reference
+from genomeml.parallel import map_shards
 from genomeml.io.regions import Region, plan_shards, resolve_regions, shard_regions, sort_regions
 from genomeml.somatic.examples import FETCH_PAD, ExampleBatch, ExampleSettings, make_shard_examples
 
@@ -84,24 +82,7 @@ def _run(shard: Region) -> tuple[Region, ExampleBatch]:
 def iter_examples(inputs: SomaticInputs, settings: ExampleSettings, threads: int = 1,
                   shard_size: int = DEFAULT_SHARD) -> Iterator[tuple[Region, ExampleBatch]]:
     """Example batches per shard, in genome order, computed by ``threads`` processes."""
-    shards = shard_regions(inputs.regions, shard_size)
-    bar = tqdm(total=sum(len(s) for s in shards), desc="examples", unit="bp", unit_scale=True,
-               disable=None, leave=False, mininterval=1.0)
-    try:
-        if threads <= 1 or len(shards) <= 1:
-            _init(inputs, settings)
-            for shard in shards:
-                result = _run(shard)
-                bar.update(len(shard))
-                yield result
-        else:
-            ctx = mp.get_context("spawn")  # never fork a process that may hold TensorFlow threads
-            with ctx.Pool(threads, initializer=_init, initargs=(inputs, settings)) as pool:
-                for result in pool.imap(_run, shards):
-                    bar.update(len(result[0]))
-                    yield result
-    finally:
-        bar.close()
+    return map_shards(shard_regions(inputs.regions, shard_size), _init, (inputs, settings), _run, threads, "examples")
 
 
 def plan_call_shards(reference: str | os.PathLike, region_specs: Sequence[str] | None,

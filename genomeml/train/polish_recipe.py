@@ -10,7 +10,6 @@ sequence (benchmarks) stay unseen.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from genomeml.errors import GenomemlError
+from genomeml.parallel import run_jobs
 from genomeml.train.recipe import TRAINING_REGION
 
 log = logging.getLogger(__name__)
@@ -78,13 +78,7 @@ def retrain_polish(workdir: str | os.PathLike, source_fasta: str, models_dir: st
     started = time.time()
     train_plan, valid_plan = polish_plan(n_train, n_valid, seed)
     jobs = [(p, str(workdir), source_fasta) for p in train_plan + valid_plan]
-    if threads > 1:
-        with mp.get_context("spawn").Pool(threads) as pool:
-            results = list(pool.imap(_simulate_and_examples, jobs))
-    else:
-        results = [_simulate_and_examples(j) for j in jobs]
-    for r in results:
-        log.info("%s", r)
+    results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
     extra = {"data": {"recipe": "genomeml.train.polish_recipe.polish_plan", "recipe_seed": seed,
                       "training_region": TRAINING_REGION, "synthetic_length": SYNTHETIC_LENGTH,

@@ -9,7 +9,6 @@ benchmarks.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from genomeml.errors import GenomemlError
+from genomeml.parallel import run_jobs
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +119,7 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
     train, valid = somatic_plan(n_train, n_valid, seed)
     jobs = [(p, str(workdir), source_fasta) for p in train + valid]
-    if threads > 1:
-        with mp.get_context("spawn").Pool(threads) as pool:
-            results = list(pool.imap(_simulate_and_examples, jobs))
-    else:
-        results = [_simulate_and_examples(j) for j in jobs]
-    for r in results:
-        log.info("%s", r)
+    results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
     return files[:len(train)], files[len(train):], results
 

@@ -71,14 +71,9 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
     output = Path(output)
     if output.suffix != ".keras":
         raise GenomemlError(f"{output}: model output must end in .keras")
-    from genomeml.tf_import import import_tensorflow
-    tf = import_tensorflow()
-    import keras
+    from genomeml.tf_import import deterministic_training
+    tf, keras = deterministic_training(threads, seed)
     from genomeml.somatic.model import build_model
-    tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
-    tf.config.threading.set_inter_op_parallelism_threads(1)
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
 
     started = time.time()
     train = load_examples(train_files)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pysam
-import pytest
 
 from genomeml.io.reference import Reference
 from genomeml.polish.features import CandidateSettings, chunk_windows, estimate_read_length
