@@ -212,9 +212,9 @@ class LongReadProfile:
                        float(10 ** rng.uniform(-4.3, -3.5)), float(10 ** rng.uniform(-4.5, -3.7)),
                        float(10 ** rng.uniform(-4.5, -3.7)), float(10 ** rng.uniform(-3.3, -2.6)),
                        float(rng.uniform(0.25, 0.5)), float(rng.uniform(0.4, 0.7)),
-                       float(rng.uniform(0.02, 0.5)), float(rng.uniform(0.25, 0.5)),
+                       float(rng.uniform(0.02, 0.12)), float(rng.uniform(0.25, 0.45)),
                        float(rng.uniform(35, 50)), float(rng.uniform(10, 22)), 6.0, salt,
-                       float(rng.uniform(0.02, 0.5)))
+                       float(rng.uniform(0.02, 0.15)))
         if platform == "ont":
             return cls("ont", float(rng.uniform(12000, 30000)), float(rng.uniform(0.4, 0.8)),
                        float(10 ** rng.uniform(-2.3, -1.8)), float(10 ** rng.uniform(-2.5, -2.0)),
