@@ -15,7 +15,6 @@ from genomeml.evaluate.assembly import evaluate_assembly
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "testdata" / "assembly"
-SHARED = ROOT.parent / "shared" / "data"
 EXE = genomeml_exe()
 
 
@@ -78,8 +77,8 @@ def test_same_input_same_bytes(polished, tmp_path):
 
 def test_perfect_draft_is_left_alone(tmp_path):
     sim = tmp_path / "perfect"
-    run("simulate", "assembly", "--ref", str(SHARED / "GRCh38_chr20_0_200000.fa"), "--regions", "chr20:160001-200000",
-        "--depth", "30", "--error-rate", "0", "--seed", "21", "--out", str(sim))
+    run("simulate", "assembly", "--ref", str(DATA / "truth.fa"), "--depth", "30", "--error-rate", "0",
+        "--seed", "21", "--out", str(sim))
     assert read_fasta(sim / "draft.fa") == read_fasta(sim / "truth.fa")
     polish(tmp_path, sim / "draft.fa", sim / "reads.bam")
     draft, out = read_fasta(sim / "draft.fa"), read_fasta(tmp_path / "polished.fa")
