@@ -18,8 +18,10 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import run_measured  # noqa: E402  (benchmarks/timing.py)
 
 WINDOW = 10
 CASES = ("hifi30", "hifi20", "perfect", "perfect20", "hifi30_dense")
@@ -50,47 +52,12 @@ def case_dirs(bench: Path, names: str | None) -> list[Path]:
 
 
 # ----------------------------------------------------------------------------- timing
-def parse_time_v(path: Path) -> dict:
-    text = path.read_text()
-
-    def grab(label: str) -> str:
-        m = re.search(rf"^\s*{re.escape(label)}: (.+)$", text, re.M)
-        if not m:
-            raise ValueError(f"{path}: no '{label}'")
-        return m.group(1).strip()
-
-    wall = 0.0
-    for part in grab("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
-        wall = wall * 60 + float(part)
-    cpu = float(grab("User time (seconds)")) + float(grab("System time (seconds)"))
-    return {"wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "peak_rss_mb": round(int(grab("Maximum resident set size (kbytes)")) / 1024, 1)}
-
-
 def timed(cmd: str, cwd: Path, tag: str) -> dict:
     """Run ``cmd`` (bash, pipefail) in ``cwd``; stderr to ``cwd/<tag>.stderr``; stop on failure."""
     err = cwd / f"{tag}.stderr"
-    if Path("/usr/bin/time").exists():
-        tfile = cwd / f"{tag}.time"
-        with open(err, "w") as handle:
-            proc = subprocess.run(["/usr/bin/time", "-v", "-o", str(tfile), "bash", "-o", "pipefail", "-c", cmd],
-                                  cwd=cwd, stdout=subprocess.DEVNULL, stderr=handle)
-        if proc.returncode != 0:
-            fail(f"failed ({proc.returncode}) in {cwd}: {cmd}\n{err.read_text(errors='replace')[-3000:]}")
-        usage = parse_time_v(tfile)
-    else:
-        import resource
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.time()
-        with open(err, "w") as handle:
-            proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], cwd=cwd, stdout=subprocess.DEVNULL,
-                                  stderr=handle)
-        if proc.returncode != 0:
-            fail(f"failed ({proc.returncode}) in {cwd}: {cmd}\n{err.read_text(errors='replace')[-3000:]}")
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        usage = {"wall_s": round(time.time() - started, 2),
-                 "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2),
-                 "peak_rss_mb": round(after.ru_maxrss / 1024, 1)}   # max over all children so far
+    status, usage = run_measured(cmd, cwd, cwd / f"{tag}.time", err)
+    if status != 0:
+        fail(f"failed ({status}) in {cwd}: {cmd}\n{err.read_text(errors='replace')[-3000:]}")
     return {"command": cmd, **usage}
 
 

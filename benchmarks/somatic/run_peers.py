@@ -43,14 +43,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pysam
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from timing import run_measured  # noqa: E402  (benchmarks/timing.py)
 
 TOOLS = ("bcftools", "freebayes")
 MIN_TUMOR_ALT = 3
@@ -83,44 +84,13 @@ def caller_command(tool: str, out: Path) -> str:
     raise ValueError(tool)
 
 
-def parse_time_v(path: Path) -> dict:
-    text = path.read_text()
-
-    def grab(label: str) -> str:
-        match = re.search(rf"^\s*{re.escape(label)}: (.+)$", text, re.M)
-        if not match:
-            raise ValueError(f"{path}: no '{label}'")
-        return match.group(1).strip()
-
-    wall = 0.0
-    for part in grab("Elapsed (wall clock) time (h:mm:ss or m:ss)").split(":"):
-        wall = wall * 60 + float(part)
-    user, system = float(grab("User time (seconds)")), float(grab("System time (seconds)"))
-    return {"wall_s": round(wall, 2), "cpu_s": round(user + system, 2),
-            "peak_rss_mb": round(int(grab("Maximum resident set size (kbytes)")) / 1024, 1)}
-
-
 def timed(cmd: str, cwd: Path, time_file: Path) -> dict:
-    """Run ``cmd`` (bash, pipefail) under /usr/bin/time -v; fall back to resource usage of children."""
-    if Path("/usr/bin/time").exists():
-        proc = subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), "bash", "-o", "pipefail", "-c", cmd],
-                              cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              errors="replace")
-        if proc.returncode != 0:
-            sys.exit(f"run_peers: failed ({proc.returncode}): {cmd}\n{proc.stderr[-3000:]}")
-        (time_file.parent / "stderr.txt").write_text(proc.stderr)
-        return parse_time_v(time_file)
-    import resource
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.time()
-    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], cwd=cwd, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True, errors="replace")
-    if proc.returncode != 0:
-        sys.exit(f"run_peers: failed ({proc.returncode}): {cmd}\n{proc.stderr[-3000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"wall_s": round(time.time() - started, 2),
-            "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2),
-            "peak_rss_mb": round(after.ru_maxrss / 1024, 1)}  # max over all children so far
+    """Run ``cmd`` (bash, pipefail) in ``cwd``, measured (benchmarks/timing.py); stderr beside ``time_file``."""
+    err = time_file.parent / "stderr.txt"
+    status, usage = run_measured(cmd, cwd, time_file, err)
+    if status != 0:
+        sys.exit(f"run_peers: failed ({status}): {cmd}\n{err.read_text(errors='replace')[-3000:]}")
+    return usage
 
 
 def _sample_index(header: pysam.VariantHeader, name: str, fallback: int) -> str:
