@@ -16,7 +16,7 @@ import numpy as np
 from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_file
 from genomeml.io.reference import Reference
-from genomeml.polish.features import CandidateSettings, feature_info
+from genomeml.polish.features import CandidateSettings, Windows, feature_info
 from genomeml.polish.labels import IGNORE, DraftTruth, label_windows
 from genomeml.polish.polish import CHUNK, iter_windows, prepare_inputs
 
@@ -33,7 +33,10 @@ def make_polish_examples(assembly: str, reads: str, output: str, truth_vcf: str 
         raise GenomemlError(f"{output}: examples output must end in .npz")
     inputs = prepare_inputs(assembly, reads, regions)
     truth = DraftTruth.from_vcf(truth_vcf) if truth_vcf else None
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("reads", "columns", "labels", "spans", "cores", "contig")}
+    empty = Windows.empty("")      # each list starts with a zero-length array, so no windows still concatenates
+    parts: dict[str, list[np.ndarray]] = {
+        "reads": [empty.reads], "columns": [empty.columns], "labels": [np.zeros(empty.column_pos.shape, np.int8)],
+        "spans": [empty.spans], "cores": [empty.cores], "contig": [np.zeros(0, np.int32)]}
     contig_ids = {name: i for i, name in enumerate(inputs.contigs)}
     with Reference(assembly) as ref:
         cache = ("", "")
@@ -50,12 +53,7 @@ def make_polish_examples(assembly: str, reads: str, output: str, truth_vcf: str 
                                ("spans", windows.spans), ("cores", windows.cores),
                                ("contig", np.full(len(windows), contig_ids[shard.contig], np.int32))):
                 parts[key].append(value)
-    from genomeml.polish.features import Windows
-    empty = Windows.empty("")
-    arrays = {key: (np.concatenate(values) if values else
-                    {"reads": empty.reads, "columns": empty.columns, "labels": np.zeros((0, empty.column_pos.shape[1]), np.int8),
-                     "spans": empty.spans, "cores": empty.cores, "contig": np.zeros(0, np.int32)}[key])
-              for key, values in parts.items()}
+    arrays = {key: np.concatenate(values) for key, values in parts.items()}
     labeled = int((arrays["labels"] != IGNORE).any(axis=1).sum())
     with atomic_file(output) as tmp:
         with open(tmp, "wb") as handle:
