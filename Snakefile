@@ -6,6 +6,7 @@
 #   snakemake --profile workflows/profiles/slurm         # SLURM cluster
 #   snakemake --profile workflows/profiles/kubernetes    # Kubernetes
 #   snakemake --cores 2 train_somatic                    # retrain the shipped somatic model
+#   snakemake --cores 2 train_polish                     # retrain the shipped polishing model
 #
 # Every rule calls a genomeml command; what the rules need at parse time (checked sample
 # sheets, shard plans, options) comes from genomeml.workflow and the library.
@@ -41,6 +42,7 @@ include: "workflows/rules/align.smk"
 include: "workflows/rules/somatic.smk"
 include: "workflows/rules/polish.smk"
 include: "workflows/rules/train.smk"
+include: "workflows/rules/train_polish.smk"
 include: "workflows/rules/simulate.smk"
 
 

@@ -88,6 +88,9 @@ def simulate_somatic_cmd(**kwargs) -> None:
 @click.option("--diploid", is_flag=True, help="Two truth haplotypes, each with its own draft contig.")
 @click.option("--paralogs", type=click.FloatRange(0, 100), default=0.0, show_default=True,
               help="Diverged 2-8 kb copies per 100 kb whose reads map onto the draft (mis-mapped repeats).")
+@click.option("--shared-errors", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Share of homopolymer/STR draft errors that 5-45%% of the reads carry too (the read "
+                   "majority stays right, narrowly).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 def simulate_assembly_cmd(**kwargs) -> None:
@@ -124,12 +127,18 @@ def evaluate_somatic_cmd(truth, calls, ref, bed, germline, min_vaf, json_out) ->
 @evaluate.command("assembly")
 @click.option("--truth", required=True, type=click.Path(dir_okay=False), help="Truth FASTA.")
 @click.option("--assembly", required=True, type=click.Path(dir_okay=False), help="Assembly FASTA to score.")
+@click.option("--draft", type=click.Path(dir_okay=False),
+              help="Also score this draft (before polishing); the JSON gets it under \"draft\".")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write the metrics as JSON here.")
 @click.option("--threads", type=int, default=2, show_default=True)
-def evaluate_assembly_cmd(truth, assembly, json_out, threads) -> None:
+def evaluate_assembly_cmd(truth, assembly, draft, json_out, threads) -> None:
     """Base-level errors and QV of an assembly against a truth genome."""
     from genomeml.evaluate.assembly import evaluate_assembly, format_assembly_report
     metrics = evaluate_assembly(truth, assembly, threads=threads)
+    if draft:
+        before = evaluate_assembly(truth, draft, threads=threads)
+        click.echo("draft:\n" + format_assembly_report(before) + "\n\nassembly:")
+        metrics["draft"] = before
     _write_json(metrics, json_out)
     click.echo(format_assembly_report(metrics))
 
@@ -324,10 +333,14 @@ def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validati
 @click.option("--epochs", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
-def train_polish_cmd(examples, validation, output, epochs, seed, threads) -> None:
+@click.option("--card-extra", type=click.Path(dir_okay=False),
+              help="JSON object added to the card's training section (train recipe-plan --task polish writes one).")
+def train_polish_cmd(examples, validation, output, epochs, seed, threads, card_extra) -> None:
     """Train the polishing Transformer on labeled windows."""
+    from genomeml.train.card import load_json
     from genomeml.train.polish import train_polish
-    card = train_polish(examples, validation, output, epochs, seed=seed, threads=threads)
+    extra = load_json(card_extra, "card extra") if card_extra else None
+    card = train_polish(examples, validation, output, epochs, seed=seed, threads=threads, extra_card=extra)
     click.echo(json.dumps(card["metrics"].get("validation", card["metrics"]), indent=2, sort_keys=True))
 
 
@@ -337,8 +350,8 @@ def train_polish_cmd(examples, validation, output, epochs, seed, threads) -> Non
               help="The shared GRCh38 chr20 piece (../shared/data/GRCh38_chr20_0_200000.fa).")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
-@click.option("--simulations", type=click.IntRange(2, 10000), default=48, show_default=True)
-@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=4, show_default=True)
+@click.option("--simulations", type=click.IntRange(2, 10000), default=56, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=8, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=10, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 def train_polish_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs,
@@ -350,20 +363,28 @@ def train_polish_recipe_cmd(workdir, source, models_dir, threads, simulations, v
 
 
 @train.command("recipe-plan")
-@click.option("--output", required=True, type=click.Path(dir_okay=False), help="JSON for train somatic --card-extra.")
-@click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
-@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=6, show_default=True)
-@click.option("--seed", type=int, default=2024, show_default=True)
-def train_recipe_plan_cmd(output, simulations, validation_simulations, seed) -> None:
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="JSON for train somatic/polish --card-extra.")
+@click.option("--task", type=click.Choice(["somatic", "polish"]), default="somatic", show_default=True,
+              help="Which shipped model's recipe.")
+@click.option("--simulations", type=click.IntRange(2, 10000), default=None,
+              help="Training simulations [default: the recipe's, 64 somatic / 56 polish].")
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=None,
+              help="Validation simulations [default: 6 somatic / 8 polish].")
+@click.option("--seed", type=int, default=None, help="Recipe seed [default: 2024 somatic / 7 polish].")
+def train_recipe_plan_cmd(output, task, simulations, validation_simulations, seed) -> None:
     """The recipe's simulation plan, as the model card records it (for the train workflow)."""
+    from genomeml.train.polish_recipe import polish_recipe_data
     from genomeml.train.recipe import recipe_data
-    _write_json({"data": recipe_data(simulations, validation_simulations, seed)}, output)
+    make = recipe_data if task == "somatic" else polish_recipe_data
+    given = {"n_train": simulations, "n_valid": validation_simulations, "seed": seed}
+    _write_json({"data": make(**{k: v for k, v in given.items() if v is not None})}, output)
 
 
 @train.command("card")
 @click.option("--model", required=True, type=click.Path(dir_okay=False), help="Model (.keras) with its JSON card.")
 @click.option("--evaluation", "evaluations", multiple=True, type=click.Path(dir_okay=False),
-              help="evaluate somatic --json output on a held-out set; repeatable.")
+              help="evaluate somatic (or evaluate assembly --draft) --json output on a held-out set; repeatable.")
 @click.option("--output", required=True, type=click.Path(dir_okay=False), help="Markdown model card.")
 def train_card_cmd(model, evaluations, output) -> None:
     """Write a Markdown model card: training data, validation metrics, held-out evaluations."""

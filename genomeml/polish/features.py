@@ -26,10 +26,10 @@ import pysam
 
 from genomeml.pileup.reads import CODE_OF_ASCII, DEL, EMPTY, N, ReadBlock, fetch_decoded
 
-FEATURE_VERSION = "polish-window-v1"
+FEATURE_VERSION = "polish-window-v2"
 ROWS = 32                 # reads per window
 COLUMNS = 96              # draft + insertion columns per window
-MAX_INS = 6               # insertion columns after one draft position
+MAX_INS = 16              # insertion columns after one draft position (a draft missing up to 16 bp)
 CONTEXT = 8               # draft positions each side of the core
 CORE_PAD = 5              # core = cluster +/- CORE_PAD (CLUSTER_GAP > 2 * CORE_PAD keeps cores apart)
 CLUSTER_GAP = 11          # candidates at most this far apart share a window

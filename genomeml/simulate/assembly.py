@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import time
@@ -20,13 +21,15 @@ from genomeml.simulate.genome import find_tracts, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
 from genomeml.simulate.somatic import make_paralogs
 from genomeml.io.regions import Region
-from genomeml.simulate.variants import _Occupancy, _random_indel, _snv, _tract_indel, place_germline
+from genomeml.simulate.variants import _Occupancy, _snv, _tract_indel, place_germline
 
 log = logging.getLogger(__name__)
 
 MIN_CONTIG = 5000
 END_MARGIN = 200     # no draft error this close to a contig end (aligners clip there)
 ERROR_SPACING = 50   # minimum distance between two draft errors
+MAX_DRAFT_INDEL = 20  # longest non-repeat draft indel (bp)
+SHARED_FRACTION = (0.05, 0.45)   # share of reads carrying a shared draft error: the majority stays right
 
 
 @dataclass
@@ -40,6 +43,7 @@ class AssemblySimConfig:
     error_rate: float = 0.0005
     diploid: bool = False
     paralogs: float = 0.0   # diverged copies (2-8 kb) per 100 kb whose reads map onto the draft
+    shared_errors: float = 0.5   # share of repeat-length draft errors that some reads share (see SharedError)
     seed: int = 1
     threads: int = 2
 
@@ -52,6 +56,57 @@ class DraftError:
     ref: str
     alt: str
     kind: str     # homopolymer / str / substitution / indel
+    truth_pos: int = -1   # 0-based on the truth contig
+
+
+@dataclass(frozen=True)
+class SharedError:
+    """A draft error that a share of the reads carry as well.
+
+    Assemblers go wrong where the reads are confused: in long homopolymers and tandem
+    repeats many HiFi reads share the same wrong length, and the draft took it. Reads
+    drawn from the truth carry the draft's allele with probability ``fraction`` here, so
+    the read majority at such an error is only narrowly right (``fraction`` < 0.5).
+    """
+    start: int    # truth coordinates of the truth allele
+    end: int
+    draft: str
+    fraction: float
+
+
+def shared_read_errors(errors: list[DraftError], share: float, rng: np.random.Generator) -> dict[str, list[SharedError]]:
+    """Per truth contig, sorted: the repeat-length draft errors that reads share."""
+    shared: dict[str, list[SharedError]] = {}
+    for e in errors:
+        if e.kind not in ("homopolymer", "str") or rng.random() >= share:
+            continue
+        fraction = float(rng.uniform(*SHARED_FRACTION))
+        shared.setdefault(e.contig, []).append(SharedError(e.truth_pos, e.truth_pos + len(e.alt), e.ref, fraction))
+    return {c: sorted(v, key=lambda x: x.start) for c, v in shared.items()}
+
+
+def with_shared_errors(seq: str, start: int, loci: list[SharedError], rng: np.random.Generator) -> str:
+    """The fragment truth[start:start+len(seq)], each shared error inside it taken with its probability."""
+    end = start + len(seq)
+    pieces, cursor = [], start
+    for locus in loci[bisect.bisect_left([x.start for x in loci], start):]:
+        if locus.end > end:
+            break
+        if rng.random() < locus.fraction:
+            pieces += [seq[cursor - start:locus.start - start], locus.draft]
+            cursor = locus.end
+    if not pieces:
+        return seq
+    return "".join(pieces) + seq[cursor - start:]
+
+
+def _draft_indel(truth: str, pos: int, rng: np.random.Generator) -> tuple[int, str, str]:
+    """A non-repeat draft indel of 1 to MAX_DRAFT_INDEL bp (mostly short, some long)."""
+    length = int(min(MAX_DRAFT_INDEL, rng.geometric(0.25)))
+    if rng.random() < 0.5:
+        return pos, truth[pos:pos + 1 + length], truth[pos]
+    inserted = "".join(rng.choice(list("ACGT"), size=length))
+    return pos, truth[pos], truth[pos] + inserted
 
 
 def inject_errors(contig: str, truth: str, rate: float, rng: np.random.Generator) -> tuple[str, list[DraftError]]:
@@ -80,8 +135,8 @@ def inject_errors(contig: str, truth: str, rate: float, rng: np.random.Generator
             ref, alt = _snv(truth, pos, rng)
             span = (pos, pos + 1)
         else:
-            pos = int(rng.integers(END_MARGIN, len(truth) - END_MARGIN - 10))
-            pos, ref, alt = left_align(truth, *_random_indel(truth, pos, rng, 3))
+            pos = int(rng.integers(END_MARGIN, len(truth) - END_MARGIN - MAX_DRAFT_INDEL - 1))
+            pos, ref, alt = left_align(truth, *_draft_indel(truth, pos, rng))
             span = (pos, pos + len(ref) + len(alt))
         if "N" in ref + alt or not occupancy.take(span[0], span[1], pad=ERROR_SPACING):
             continue
@@ -92,7 +147,7 @@ def inject_errors(contig: str, truth: str, rate: float, rng: np.random.Generator
         pieces.append(truth[cursor:pos])
         pieces.append(draft_allele)
         cursor = pos + len(truth_allele)
-        errors.append(DraftError(contig, pos + shift, draft_allele, truth_allele, kind))
+        errors.append(DraftError(contig, pos + shift, draft_allele, truth_allele, kind, truth_pos=pos))
         shift += len(draft_allele) - len(truth_allele)
     pieces.append(truth[cursor:])
     return "".join(pieces), errors
@@ -150,9 +205,11 @@ def simulate_assembly(cfg: AssemblySimConfig) -> dict:
     paralogs = make_paralogs(truth, [Region(name, 0, len(seq)) for name, seq in truth.items()], cfg.paralogs,
                              np.random.default_rng([cfg.seed, 7]), lengths=(2000, 8000))
     sources = {**truth, **{p.name: p.seq for p in paralogs}}
+    shared = shared_read_errors(errors, cfg.shared_errors, np.random.default_rng([cfg.seed, 11]))
 
     def fragment(contig, hap, start, length, rng):
-        return sources[contig][start:start + length]
+        seq = sources[contig][start:start + length]
+        return with_shared_errors(seq, start, shared[contig], rng) if contig in shared else seq
 
     sampler = ReadSampler(cfg.platform, profile, prefix="read")
     with atomic_directory(cfg.out) as tmp:
@@ -178,6 +235,7 @@ def simulate_assembly(cfg: AssemblySimConfig) -> dict:
             "truth_contigs": {name: len(seq) for name, seq in truth.items()},
             "draft_errors": len(errors),
             "draft_errors_by_kind": kinds,
+            "shared_draft_errors": sum(len(v) for v in shared.values()),
             "draft_error_bases": sum(max(len(e.ref), len(e.alt)) - 1 if len(e.ref) != len(e.alt) else 1
                                      for e in errors),
             "reads": len(flat),

@@ -31,9 +31,45 @@ def _row(name: str, metrics: dict) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _polish_row(name: str, metrics: dict) -> str:
+    draft = metrics.get("draft", {})
+    cells = [name, str(draft.get("error_events", "?")), str(metrics.get("error_events", "?")),
+             str(draft.get("qv", "?")), str(metrics.get("qv", "?"))]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _data_line(data: dict) -> str:
+    return (f"- data: {len(data.get('simulations', []))} training + {len(data.get('validation_simulations', []))} "
+            f"validation simulations ({data.get('recipe', 'unknown recipe')}, seed {data.get('recipe_seed', '?')})")
+
+
+def polish_card_markdown(model: str | os.PathLike, card: dict, evaluations: Sequence[str | os.PathLike]) -> str:
+    """The polishing model's card: windows, threshold, and draft vs polished errors per held-out set."""
+    training = card.get("training", {})
+    lines = [f"# {Path(model).stem}", "",
+             f"- genomeml {card.get('model_version', '?')}; {card.get('architecture', '')}",
+             f"- {card.get('parameters', '?')} parameters; features {card.get('feature_version', '?')}, "
+             f"{card.get('rows', '?')} reads x {card.get('columns', '?')} columns, platform {card.get('platform', '?')}",
+             f"- trained on {training.get('windows', '?')} windows, {training.get('epochs', '?')} epochs, "
+             f"seed {training.get('seed', '?')}",
+             _data_line(training.get("data", {})),
+             f"- a column changes at P >= {card.get('polishing', {}).get('min_probability', '?')} "
+             f"(chosen on validation windows)", "",
+             "## Validation windows", "", "```json",
+             json.dumps(card.get("metrics", {}).get("validation", {}), indent=2, sort_keys=True), "```", ""]
+    if evaluations:
+        lines += ["## genomeml polish on held-out simulations", "",
+                  "| set | draft errors | polished errors | draft QV | polished QV |", "|---|---|---|---|---|"]
+        lines += [_polish_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os.PathLike]) -> str:
     """Markdown: what the model is, what it was trained on, how it scored (per validation set)."""
     card = load_json(card_path(Path(model)), "model card")
+    if card.get("task") == "polish":
+        return polish_card_markdown(model, card, evaluations)
     training = card.get("training", {})
     data = training.get("data", {})
     lines = [f"# {Path(model).stem}", "",
@@ -42,8 +78,7 @@ def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os
              f"tensor {card.get('shape')}; tumor-only: {card.get('tumor_only', False)}",
              f"- trained on {training.get('examples', '?')} examples {training.get('class_counts', {})}, "
              f"{training.get('epochs', '?')} epochs, seed {training.get('seed', '?')}",
-             f"- data: {len(data.get('simulations', []))} training + {len(data.get('validation_simulations', []))} "
-             f"validation simulations ({data.get('recipe', 'unknown recipe')}, seed {data.get('recipe_seed', '?')})",
+             _data_line(data),
              f"- PASS threshold P(somatic) >= {card.get('calling', {}).get('min_somatic_probability', '?')} "
              f"(chosen on validation examples)", "",
              "## Validation examples", "", "```json",

@@ -33,34 +33,60 @@ class AssemblyPlan:
     depth: float
     error_rate: float
     paralogs: float
+    shared_errors: float
     seed: int
 
 
-def polish_plan(n_train: int = 48, n_valid: int = 4, seed: int = 7) -> tuple[list[AssemblyPlan], list[AssemblyPlan]]:
-    """Drafts from nearly perfect to rough (1 error per 250 bp), reads from 10x to 60x, some mis-mapped paralogs."""
+def polish_plan(n_train: int = 56, n_valid: int = 8, seed: int = 7) -> tuple[list[AssemblyPlan], list[AssemblyPlan]]:
+    """Drafts from nearly perfect to rough (1 error per 250 bp), reads from 10x to 60x, some mis-mapped paralogs,
+    20-80% of the repeat-length draft errors shared by some of the reads."""
     rng = np.random.default_rng(seed)
     plans = [AssemblyPlan(name=f"asm{i:03d}", synthetic=None if i % 3 == 0 else SYNTHETIC_LENGTH,
                           depth=float(np.round(rng.uniform(10, 60))),
                           error_rate=float(np.round(10 ** rng.uniform(np.log10(1e-4), np.log10(4e-3)), 6)),
                           paralogs=float(rng.choice([0.0, 0.0, 1.0, 3.0, 6.0])),
+                          shared_errors=float(np.round(rng.uniform(0.2, 0.8), 3)),
                           seed=int(seed * 1000 + i))
              for i in range(n_train + n_valid)]
     return plans[:n_train], plans[n_train:]
 
 
+def polish_recipe_data(n_train: int = 56, n_valid: int = 8, seed: int = 7) -> dict:
+    """The card's record of the training data (the "data" entry of the card's "training" section)."""
+    train_plan, valid_plan = polish_plan(n_train, n_valid, seed)
+    return {"recipe": "genomeml.train.polish_recipe.polish_plan", "recipe_seed": seed,
+            "training_region": TRAINING_REGION, "synthetic_length": SYNTHETIC_LENGTH,
+            "simulations": [asdict(p) for p in train_plan],
+            "validation_simulations": [asdict(p) for p in valid_plan]}
+
+
+def assembly_config(plan: AssemblyPlan, out: str, source: str):
+    """The AssemblySimConfig of one planned simulation."""
+    from genomeml.simulate.assembly import AssemblySimConfig
+    return AssemblySimConfig(out=out, ref=None if plan.synthetic else source, synthetic=plan.synthetic,
+                             regions=() if plan.synthetic else (TRAINING_REGION,), platform="hifi",
+                             depth=plan.depth, error_rate=plan.error_rate, paralogs=plan.paralogs,
+                             shared_errors=plan.shared_errors, seed=plan.seed, threads=1)
+
+
+def assembly_options(plan: AssemblyPlan, source: str) -> list[str]:
+    """``genomeml simulate assembly`` options for :func:`assembly_config` (the train workflow's jobs)."""
+    where = ["--synthetic", str(plan.synthetic)] if plan.synthetic else ["--ref", source, "--regions", TRAINING_REGION]
+    return where + ["--platform", "hifi", "--depth", repr(plan.depth), "--error-rate", repr(plan.error_rate),
+                    "--paralogs", repr(plan.paralogs), "--shared-errors", repr(plan.shared_errors),
+                    "--seed", str(plan.seed), "--threads", "1"]
+
+
 def _simulate_and_examples(args: tuple[AssemblyPlan, str, str]) -> dict:
     plan, workdir, source = args
     from genomeml.polish.examples import make_polish_examples
-    from genomeml.simulate.assembly import AssemblySimConfig, simulate_assembly
+    from genomeml.simulate.assembly import simulate_assembly
     sim_dir = Path(workdir) / "sims" / plan.name
     examples = Path(workdir) / "examples" / f"{plan.name}.npz"
     if examples.exists():
         return {"name": plan.name, "examples": str(examples), "cached": True}
     started = time.time()
-    simulate_assembly(AssemblySimConfig(out=str(sim_dir), ref=None if plan.synthetic else source,
-                                        synthetic=plan.synthetic, regions=() if plan.synthetic else (TRAINING_REGION,),
-                                        platform="hifi", depth=plan.depth, error_rate=plan.error_rate,
-                                        paralogs=plan.paralogs, seed=plan.seed, threads=1))
+    simulate_assembly(assembly_config(plan, str(sim_dir), source))
     summary = make_polish_examples(str(sim_dir / "draft.fa"), str(sim_dir / "reads.bam"), str(examples),
                                    truth_vcf=str(sim_dir / "draft_errors.vcf.gz"), threads=1)
     for name in ("reads.bam", "reads.bam.bai", "reads.fastq.gz"):
@@ -70,7 +96,7 @@ def _simulate_and_examples(args: tuple[AssemblyPlan, str, str]) -> dict:
 
 
 def retrain_polish(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
-                   threads: int = 2, n_train: int = 48, n_valid: int = 4, seed: int = 7, epochs: int = 10) -> dict:
+                   threads: int = 2, n_train: int = 56, n_valid: int = 8, seed: int = 7, epochs: int = 10) -> dict:
     """Rebuild the shipped polishing model from scratch into ``models_dir``."""
     from genomeml.train.polish import train_polish
     if not Path(source_fasta).exists():
@@ -80,11 +106,7 @@ def retrain_polish(workdir: str | os.PathLike, source_fasta: str, models_dir: st
     jobs = [(p, str(workdir), source_fasta) for p in train_plan + valid_plan]
     results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
-    extra = {"data": {"recipe": "genomeml.train.polish_recipe.polish_plan", "recipe_seed": seed,
-                      "training_region": TRAINING_REGION, "synthetic_length": SYNTHETIC_LENGTH,
-                      "simulations": [asdict(p) for p in train_plan],
-                      "validation_simulations": [asdict(p) for p in valid_plan],
-                      "data_seconds": round(time.time() - started, 1)}}
+    extra = {"data": {**polish_recipe_data(n_train, n_valid, seed), "data_seconds": round(time.time() - started, 1)}}
     card = train_polish(files[:n_train], files[n_train:], Path(models_dir) / "polish_hifi.keras",
                         epochs=epochs, seed=seed, threads=threads, extra_card=extra)
     return card["metrics"]

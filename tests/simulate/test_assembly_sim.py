@@ -263,3 +263,30 @@ def test_cli_missing_reference(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("genomeml: error:") and "missing.fa" in lines[0]
     assert not out.exists()
+
+
+def test_shared_errors_put_the_draft_allele_in_a_minority_of_reads():
+    from genomeml.simulate.assembly import DraftError, SharedError, shared_read_errors, with_shared_errors
+    truth = "ACGT" * 10 + "AAAAAAAA" + "CGTA" * 10
+    error = DraftError("c", 39, "T", "TA", "homopolymer", truth_pos=39)     # the draft lost one A
+    shared = shared_read_errors([error, DraftError("c", 10, "A", "C", "substitution", truth_pos=10)], 1.0,
+                                np.random.default_rng(1))
+    assert list(shared) == ["c"] and len(shared["c"]) == 1      # repeat-length errors only
+    locus = shared["c"][0]
+    assert (locus.start, locus.end, locus.draft) == (39, 41, "T") and 0.05 <= locus.fraction <= 0.45
+    rng = np.random.default_rng(2)
+    fixed = SharedError(39, 41, "T", 0.3)
+    reads = [with_shared_errors(truth[20:70], 20, [fixed], rng) for _ in range(2000)]
+    draft_like = sum(r == truth[20:40] + truth[41:70] for r in reads)
+    assert all(r in (truth[20:70], truth[20:40] + truth[41:70]) for r in reads)
+    assert 500 < draft_like < 700                                # ~30% of the reads, the majority right
+    assert with_shared_errors(truth[40:70], 40, [fixed], rng) == truth[40:70]   # not wholly inside: untouched
+    assert shared_read_errors([error], 0.0, np.random.default_rng(1)) == {}
+
+
+def test_simulated_reads_share_some_draft_errors(tmp_path):
+    summary = _simulate(tmp_path / "s", synthetic=40_000, depth=20, error_rate=3e-3, shared_errors=1.0, seed=9,
+                        threads=2)
+    assert summary["shared_draft_errors"] > 0
+    assert summary["shared_draft_errors"] <= summary["draft_errors_by_kind"].get("homopolymer", 0) + \
+        summary["draft_errors_by_kind"].get("str", 0)

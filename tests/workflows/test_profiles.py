@@ -56,6 +56,14 @@ def test_train_target_is_the_shipped_recipe(work, profile):
                     "train_evaluate": 6, "train_card": 1, "train_somatic": 1}
 
 
+@pytest.mark.parametrize("profile", ["slurm", "kubernetes"])
+def test_train_polish_target_is_the_shipped_recipe(work, profile):
+    source = "testdata/somatic/ref.fa"   # stands in for the shared chr20 piece (relative: storage prefixes it)
+    jobs = dry_run(work, profile, "train_polish", "--config", f"train_polish={{'source': '{source}'}}")
+    assert jobs == {"train_polish_plan": 1, "train_polish_simulate": 64, "train_polish_examples": 64,
+                    "train_polish_model": 1, "train_polish_evaluate": 8, "train_polish_card": 1, "train_polish": 1}
+
+
 def test_fastq_pairs_are_aligned_first(work, tmp_path):
     sheet = tmp_path / "pairs.tsv"
     fastq = ROOT / "testdata" / "assembly" / "reads.fastq.gz"   # any reads: the DAG is what is tested
