@@ -43,26 +43,31 @@ def _data_line(data: dict) -> str:
             f"validation simulations ({data.get('recipe', 'unknown recipe')}, seed {data.get('recipe_seed', '?')})")
 
 
+def _markdown(model: str | os.PathLike, card: dict, facts: list[str], validation_title: str, validation: dict,
+              evaluation_title: str, header: list[str], rows: list[str]) -> str:
+    """The layout both cards share: title, facts, validation metrics, held-out evaluations."""
+    lines = [f"# {Path(model).stem}", "", f"- genomeml {card.get('model_version', '?')}; {card.get('architecture', '')}",
+             *facts, "", f"## {validation_title}", "", "```json", json.dumps(validation, indent=2, sort_keys=True),
+             "```", ""]
+    if rows:
+        lines += [f"## {evaluation_title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows, ""]
+    return "\n".join(lines)
+
+
 def polish_card_markdown(model: str | os.PathLike, card: dict, evaluations: Sequence[str | os.PathLike]) -> str:
     """The polishing model's card: windows, threshold, and draft vs polished errors per held-out set."""
     training = card.get("training", {})
-    lines = [f"# {Path(model).stem}", "",
-             f"- genomeml {card.get('model_version', '?')}; {card.get('architecture', '')}",
-             f"- {card.get('parameters', '?')} parameters; features {card.get('feature_version', '?')}, "
+    facts = [f"- {card.get('parameters', '?')} parameters; features {card.get('feature_version', '?')}, "
              f"{card.get('rows', '?')} reads x {card.get('columns', '?')} columns, platform {card.get('platform', '?')}",
              f"- trained on {training.get('windows', '?')} windows, {training.get('epochs', '?')} epochs, "
              f"seed {training.get('seed', '?')}",
              _data_line(training.get("data", {})),
              f"- a column changes at P >= {card.get('polishing', {}).get('min_probability', '?')} "
-             f"(chosen on validation windows)", "",
-             "## Validation windows", "", "```json",
-             json.dumps(card.get("metrics", {}).get("validation", {}), indent=2, sort_keys=True), "```", ""]
-    if evaluations:
-        lines += ["## genomeml polish on held-out simulations", "",
-                  "| set | draft errors | polished errors | draft QV | polished QV |", "|---|---|---|---|---|"]
-        lines += [_polish_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
-        lines.append("")
-    return "\n".join(lines)
+             f"(chosen on validation windows)"]
+    rows = [_polish_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
+    return _markdown(model, card, facts, "Validation windows", card.get("metrics", {}).get("validation", {}),
+                     "genomeml polish on held-out simulations",
+                     ["set", "draft errors", "polished errors", "draft QV", "polished QV"], rows)
 
 
 def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os.PathLike]) -> str:
@@ -71,25 +76,18 @@ def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os
     if card.get("task") == "polish":
         return polish_card_markdown(model, card, evaluations)
     training = card.get("training", {})
-    data = training.get("data", {})
-    lines = [f"# {Path(model).stem}", "",
-             f"- genomeml {card.get('model_version', '?')}; {card.get('architecture', '')}",
-             f"- {card.get('parameters', '?')} parameters; channels {card.get('channel_version', '?')}, "
+    facts = [f"- {card.get('parameters', '?')} parameters; channels {card.get('channel_version', '?')}, "
              f"tensor {card.get('shape')}; tumor-only: {card.get('tumor_only', False)}",
              f"- trained on {training.get('examples', '?')} examples {training.get('class_counts', {})}, "
              f"{training.get('epochs', '?')} epochs, seed {training.get('seed', '?')}",
-             _data_line(data),
+             _data_line(training.get("data", {})),
              f"- PASS threshold P(somatic) >= {card.get('calling', {}).get('min_somatic_probability', '?')} "
-             f"(chosen on validation examples)", "",
-             "## Validation examples", "", "```json",
-             json.dumps(card.get("metrics", {}), indent=2, sort_keys=True), "```", ""]
-    if evaluations:
-        lines += ["## call-somatic on held-out simulations", "",
-                  "| set | SNV precision | SNV recall | SNV F1 | indel precision | indel recall | indel F1 |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
-        lines.append("")
-    return "\n".join(lines)
+             f"(chosen on validation examples)"]
+    rows = [_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
+    return _markdown(model, card, facts, "Validation examples", card.get("metrics", {}),
+                     "call-somatic on held-out simulations",
+                     ["set", "SNV precision", "SNV recall", "SNV F1", "indel precision", "indel recall", "indel F1"],
+                     rows)
 
 
 def write_model_card(model: str | os.PathLike, evaluations: Sequence[str | os.PathLike],
