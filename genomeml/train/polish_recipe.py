@@ -19,7 +19,7 @@ import numpy as np
 
 from genomeml.errors import GenomemlError
 from genomeml.parallel import run_jobs
-from genomeml.train.recipe import TRAINING_REGION
+from genomeml.train.recipe import TRAINING_REGION, simulated_examples
 
 log = logging.getLogger(__name__)
 
@@ -81,18 +81,13 @@ def _simulate_and_examples(args: tuple[AssemblyPlan, str, str]) -> dict:
     plan, workdir, source = args
     from genomeml.polish.examples import make_polish_examples
     from genomeml.simulate.assembly import simulate_assembly
-    sim_dir = Path(workdir) / "sims" / plan.name
-    examples = Path(workdir) / "examples" / f"{plan.name}.npz"
-    if examples.exists():
-        return {"name": plan.name, "examples": str(examples), "cached": True}
-    started = time.time()
-    simulate_assembly(assembly_config(plan, str(sim_dir), source))
-    summary = make_polish_examples(str(sim_dir / "draft.fa"), str(sim_dir / "reads.bam"), str(examples),
-                                   truth_vcf=str(sim_dir / "draft_errors.vcf.gz"), threads=1)
-    for name in ("reads.bam", "reads.bam.bai", "reads.fastq.gz"):
-        (sim_dir / name).unlink()    # the windows hold what training needs
-    return {"name": plan.name, "seconds": round(time.time() - started, 1), "windows": summary["windows"],
-            "labeled_windows": summary["labeled_windows"], "examples": str(examples)}
+
+    def build(sim_dir: Path, examples: Path) -> dict:
+        simulate_assembly(assembly_config(plan, str(sim_dir), source))
+        summary = make_polish_examples(str(sim_dir / "draft.fa"), str(sim_dir / "reads.bam"), str(examples),
+                                       truth_vcf=str(sim_dir / "draft_errors.vcf.gz"), threads=1)
+        return {"windows": summary["windows"], "labeled_windows": summary["labeled_windows"]}
+    return simulated_examples(workdir, plan.name, build, ("reads.bam", "reads.bam.bai", "reads.fastq.gz"))
 
 
 def retrain_polish(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,

@@ -13,6 +13,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -94,23 +95,34 @@ def example_regions(plan: SimPlan) -> list[str]:
     return [] if plan.synthetic else [TRAINING_REGION]
 
 
+def simulated_examples(workdir: str | os.PathLike, name: str, build: Callable[[Path, Path], dict],
+                       scratch: Sequence[str]) -> dict:
+    """One recipe job: ``build(sim_dir, examples)`` simulates and writes the examples unless they exist,
+    then the ``scratch`` files (reads, BAMs) go: the examples hold what training needs."""
+    sim_dir = Path(workdir) / "sims" / name
+    examples = Path(workdir) / "examples" / f"{name}.npz"
+    if examples.exists():
+        return {"name": name, "examples": str(examples), "cached": True}
+    started = time.time()
+    summary = build(sim_dir, examples)
+    for file in scratch:
+        (sim_dir / file).unlink()
+    return {"name": name, "seconds": round(time.time() - started, 1), **summary, "examples": str(examples)}
+
+
 def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
     plan, workdir, source = args
     from genomeml.simulate.somatic import simulate_somatic
     from genomeml.somatic.make_examples import make_examples
-    sim_dir = Path(workdir) / "sims" / plan.name
-    examples = Path(workdir) / "examples" / f"{plan.name}.npz"
-    if examples.exists():
-        return {"name": plan.name, "examples": str(examples), "cached": True}
-    started = time.time()
-    simulate_somatic(simulation_config(plan, str(sim_dir), source))
-    regions = example_regions(plan)
-    summary = make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
-                            examples, regions=regions, truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
-                            truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed)
-    for name in ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"):
-        (sim_dir / name).unlink()    # the examples hold what training needs; keep truth and config only
-    return {"name": plan.name, "seconds": round(time.time() - started, 1), **summary, "examples": str(examples)}
+
+    def build(sim_dir: Path, examples: Path) -> dict:
+        simulate_somatic(simulation_config(plan, str(sim_dir), source))
+        return make_examples(str(sim_dir / "ref.fa"), str(sim_dir / "tumor.bam"), str(sim_dir / "normal.bam"),
+                             examples, regions=example_regions(plan),
+                             truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
+                             truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed)
+    # keep truth and config only
+    return simulated_examples(workdir, plan.name, build, ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"))
 
 
 def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,
