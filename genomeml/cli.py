@@ -64,6 +64,9 @@ def simulate() -> None:
               help="Share of het germline sites under-represented in reads (allele-specific bias).")
 @click.option("--paralogs", type=click.FloatRange(0, 100), default=0.0, show_default=True,
               help="Hidden paralogous copies per 100 kb: mapping artifacts shared by tumor and normal.")
+@click.option("--vntrs", type=click.FloatRange(0, 100), default=0.0, show_default=True,
+              help="Low-complexity VNTR arrays per 100 kb spliced into a --synthetic genome, most with a "
+                   "germline copy-number allele (messy alignments in both samples).")
 @click.option("--platform", type=click.Choice(["illumina", "hifi", "ont"]), default="illumina", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)

@@ -34,12 +34,13 @@ DEFAULT_REF = REAL / "hs37d5_chr20_unittest.fa.gz"
 DEFAULT_REGION = ("20", 10_000_000, 10_100_000)  # 0-based half-open, as in the BED
 
 
-def half_of(name: str) -> int:
-    """0 (tumor) or 1 (normal): the lowest bit of the read name's CRC32."""
-    return zlib.crc32(name.encode()) & 1
+def half_of(name: str, salt: int = 0) -> int:
+    """0 (tumor) or 1 (normal): the lowest bit of the read name's CRC32 (started from ``salt``:
+    other salts give other, equally valid splits of the same reads)."""
+    return zlib.crc32(name.encode(), salt) & 1
 
 
-def split_header(header: dict, sample: str) -> dict:
+def split_header(header: dict, sample: str, salt: int = 0) -> dict:
     header = {key: value for key, value in header.items() if key != "CO"}  # checksums of the whole file
     original = (header.get("RG") or [{}])[0]
     rg = {key: value for key, value in original.items() if key not in ("ID", "SM")}
@@ -47,7 +48,7 @@ def split_header(header: dict, sample: str) -> dict:
     previous = list(header.get("PG", []))
     header["PG"] = previous + [{
         "ID": "make_real_split", "PN": "make_real_split.py", **({"PP": previous[-1]["ID"]} if previous else {}),
-        "CL": f"crc32(read name) & 1 == {0 if sample == 'TUMOR' else 1} of {original.get('SM', '?')}"}]
+        "CL": f"crc32(read name, {salt}) & 1 == {0 if sample == 'TUMOR' else 1} of {original.get('SM', '?')}"}]
     return header
 
 
@@ -59,6 +60,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--region", default="{}:{}-{}".format(DEFAULT_REGION[0], DEFAULT_REGION[1] + 1,
                                                           DEFAULT_REGION[2]),
                     help="confident region, 1-based inclusive (default %(default)s)")
+    ap.add_argument("--salt", type=int, default=0,
+                    help="CRC32 start value: each salt is another random split of the reads (default 0)")
     args = ap.parse_args(argv)
     started = time.time()
     out = Path(args.out)
@@ -75,10 +78,10 @@ def main(argv: list[str] | None = None) -> dict:
         with pysam.AlignmentFile(args.bam) as bam:
             source = bam.header.to_dict()
             writers = {sample: pysam.AlignmentFile(str(tmp / f"{sample.lower()}.bam"), "wb",
-                                                   header=split_header(source, sample))
+                                                   header=split_header(source, sample, args.salt))
                        for sample in ("TUMOR", "NORMAL")}
             for read in bam.fetch(until_eof=True):
-                sample = "TUMOR" if half_of(read.query_name) == 0 else "NORMAL"
+                sample = "TUMOR" if half_of(read.query_name, args.salt) == 0 else "NORMAL"
                 read.set_tag("RG", sample, value_type="Z")
                 writers[sample].write(read)
                 counts[sample] += 1
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
                 covered = bam.count_coverage(contig, start0, end0, quality_threshold=0)
                 depth[sample] = round(sum(sum(c) for c in covered) / (end0 - start0), 2)
         summary = {"source_bam": args.bam, "source_ref": args.ref, "region": f"{contig}:{start0 + 1}-{end0}",
-                   "split": "zlib.crc32(read name) & 1: 0 -> TUMOR, 1 -> NORMAL",
+                   "split": f"zlib.crc32(read name, {args.salt}) & 1: 0 -> TUMOR, 1 -> NORMAL",
                    "records": counts, "templates": {k: len(v) for k, v in templates.items()},
                    "mean_depth": depth, "truth": None,
                    "note": "both halves are one sample (HG002): every somatic PASS call is a false positive",

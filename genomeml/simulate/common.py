@@ -15,7 +15,7 @@ from genomeml.io.reference import Reference, write_fasta  # noqa: F401  (simulat
 from genomeml.io.regions import Region, resolve_regions
 from genomeml.simulate.align import SimRead
 from genomeml.simulate.genome import revcomp, synthetic_genome
-from genomeml.simulate.reads import IlluminaProfile, LongReadProfile, illumina_read, long_read
+from genomeml.simulate.reads import IlluminaProfile, LongReadProfile, illumina_read, long_read, pcr_stutter
 
 READ_SLACK = 12  # template bases beyond the read length, consumed by simulated deletions
 
@@ -107,7 +107,7 @@ class ReadSampler:
         length = int(max(min_len, rng.normal(p.insert_mean, p.insert_sd)))
         # fragments may hang over the interval ends so that coverage stays flat up to them
         pos = int(rng.integers(max(0, start - length // 2), max(start + 1, end - length // 2)))
-        frag = fragment(contig, hap, pos, length, rng)[:length]
+        frag = pcr_stutter(fragment(contig, hap, pos, length, rng), p, rng)[:length]
         if len(frag) < min_len:
             return
         if rng.random() < 0.5:

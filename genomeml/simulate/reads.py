@@ -83,6 +83,10 @@ class IlluminaProfile:
     systematic_fraction: float = 0.0
     systematic_max: float = 0.0
     salt: int = 0
+    # PCR stutter: a fragment gains or loses a repeat unit in a short tandem repeat, with a
+    # probability growing with the number of units (see pcr_stutter)
+    stutter_base: float = 0.0     # stutter probability of a 3-unit repeat
+    stutter_growth: float = 0.2   # log-rate increase per extra unit
 
     @classmethod
     def draw(cls, rng: np.random.Generator, read_length: int = 150) -> "IlluminaProfile":
@@ -103,10 +107,54 @@ class IlluminaProfile:
             systematic_fraction=float(10 ** rng.uniform(-3.5, -2.3)),
             systematic_max=float(rng.uniform(0.02, 0.15)),
             salt=int(rng.integers(0, 2 ** 31)),
+            # drawn last so the fields above keep the values older runs of the same seed had
+            stutter_base=float(10 ** rng.uniform(-3.3, -1.7)), stutter_growth=float(rng.uniform(0.1, 0.3)),
         )
 
     def as_dict(self) -> dict:
         return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+STUTTER_MAX = 0.3
+
+
+def pcr_stutter(fragment: str, profile: IlluminaProfile, rng: np.random.Generator) -> str:
+    """The fragment after PCR: some short tandem repeats (period 2-6) one unit shorter or longer.
+
+    Stutter happens to the molecule, so both mates carry it, and it happens in every
+    library of the run, so the tumor and the normal show the same stutter alleles at a
+    repeat (around the individual's own allele, not the reference's). How prone a repeat
+    is depends on its unit count and, through a salted hash of the repeat and its
+    flanks, on the locus: real stutter varies several-fold between repeats of one length.
+    """
+    tracts = [t for t in find_tracts(fragment, min_homopolymer=len(fragment) + 1) if t.period > 1]
+    if not tracts or profile.stutter_base <= 0:
+        return fragment
+    draws = rng.random((len(tracts), 3))
+    pieces, cursor, seen = [], 0, 0
+    for tract, (hit, direction, size) in zip(tracts, draws):
+        # the same repeat is also found at multiples of its period: only the shortest one counts
+        if tract.start < seen or tract.start < 4 or tract.end + 4 > len(fragment):
+            continue
+        seen = tract.end
+        context = fragment[tract.start - 4:tract.end + 4]
+        u = zlib.crc32(min(context, revcomp(context)).encode(), profile.salt & 0xFFFFFFFF) / 2 ** 32
+        units = tract.length // tract.period
+        p = min(STUTTER_MAX, profile.stutter_base * (0.25 + 2.5 * u * u)
+                * np.exp(profile.stutter_growth * (units - 3)))
+        if hit >= p:
+            continue
+        step = tract.period * (2 if size < 0.15 else 1)
+        pieces.append(fragment[cursor:tract.start])
+        if direction < 0.7 and step < tract.length:         # contraction, the commoner stutter
+            pieces.append(fragment[tract.start + step:tract.end])
+        else:
+            pieces.append(fragment[tract.start:tract.start + step] + fragment[tract.start:tract.end])
+        cursor = tract.end
+    if not pieces:
+        return fragment
+    pieces.append(fragment[cursor:])
+    return "".join(pieces)
 
 
 _BINS = np.array([2, 12, 23, 37])
@@ -119,7 +167,7 @@ def illumina_read(template: np.ndarray, profile: IlluminaProfile, rng: np.random
     starts, lengths = runs(template)
     counts = np.ones(len(template), dtype=np.int64)
     long_runs = lengths >= 4
-    p = np.minimum(0.05, profile.hp_indel_base * np.exp(profile.hp_indel_growth * (np.minimum(lengths, 40) - 4)))
+    p = np.minimum(0.15, profile.hp_indel_base * np.exp(profile.hp_indel_growth * (np.minimum(lengths, 40) - 4)))
     hit = long_runs & (rng.random(len(starts)) < p)
     counts[starts[hit]] += np.where(rng.random(int(hit.sum())) < 0.55, -1, 1)
     n_random = rng.binomial(len(template), profile.random_indel_rate * 2)

@@ -19,7 +19,8 @@ from genomeml.simulate.align import align_reads
 from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta
 from genomeml.simulate.genome import mutate, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
-from genomeml.simulate.variants import Variant, place_germline, place_somatic
+from genomeml.simulate.variants import Variant, _Occupancy, place_germline, place_somatic
+from genomeml.simulate.vntr import VntrArray, splice_vntrs, vntr_alleles
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ class SomaticSimConfig:
     threads: int = 2
     paralogs: float = 0.0   # hidden paralogous copies per 100 kb (in the sample, not in the reference)
     allelic_bias: float = 0.0   # share of het germline variants under-represented in reads (per-read dropout 0.2-0.7)
+    vntrs: float = 0.0   # low-complexity VNTR arrays per 100 kb spliced into a synthetic genome, most with a
+    #                      copy-number allele (see simulate.vntr)
 
 
 def germline_dropout(germline: list[Variant], share: float, rng: np.random.Generator) -> dict[int, float]:
@@ -112,7 +115,7 @@ def _somatic_vcf_lines(variants: list[Variant], contigs: dict[str, int], purity:
 
 def _germline_vcf_lines(variants: list[Variant], contigs: dict[str, int]) -> tuple[list[str], list[str]]:
     header = vcf_header(f"genomeml-simulate-{__version__}", contigs, [
-        '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="homopolymer, str or other">',
+        '##INFO=<ID=CONTEXT,Number=1,Type=String,Description="homopolymer, str, vntr or other">',
         '##FORMAT=<ID=GT,Number=1,Type=String,Description="Phased genotype">'], samples=["TRUTH"])
     body = [f"{v.contig}\t{v.pos + 1}\t.\t{v.ref}\t{v.alt}\t.\tPASS\tCONTEXT={v.context}\tGT\t{v.genotype}"
             for v in variants]
@@ -123,10 +126,17 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
     """Simulate, align and write everything; returns a summary (also saved as simulation.json)."""
     if cfg.tumor_depth <= 0 or cfg.normal_depth <= 0:
         raise GenomemlError("depths must be positive")
+    if cfg.vntrs > 0 and cfg.synthetic is None:
+        raise GenomemlError("--vntrs needs --synthetic: arrays are spliced into a synthetic genome only")
     started = time.time()
     seeds = np.random.SeedSequence(cfg.seed).spawn(5)
     genome_rng, variant_rng, profile_rng, tumor_rng, normal_rng = (np.random.default_rng(s) for s in seeds)
     seqs, regions = load_sequences(cfg.ref, cfg.synthetic, cfg.regions, genome_rng)
+    arrays: dict[str, list[VntrArray]] = {}
+    if cfg.vntrs > 0:
+        seqs["synthetic"], arrays["synthetic"] = splice_vntrs(seqs["synthetic"], cfg.vntrs,
+                                                             np.random.default_rng([cfg.seed, 11]))
+        regions = [Region("synthetic", 0, len(seqs["synthetic"]))]
     contigs = {name: len(seq) for name, seq in seqs.items()}
     confident = _confident_intervals(seqs, regions)
     if not confident:
@@ -137,7 +147,15 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
     genomes: dict[str, DiploidGenome] = {}
     for contig, seq in seqs.items():
         allowed = [(r.start, r.end) for r in confident if r.contig == contig]
-        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng)
+        occupancy = None
+        if arrays.get(contig):
+            occupancy = _Occupancy(seq, allowed, margin=300)
+            for array in arrays[contig]:      # no small variants inside the arrays
+                occupancy.free[max(0, array.start - 20):array.end + 20] = False
+        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng, occupancy)
+        if arrays.get(contig):
+            g = sorted(g + vntr_alleles(seq, contig, arrays[contig], np.random.default_rng([cfg.seed, 12])),
+                       key=lambda v: v.pos)
         s = place_somatic(seq, contig, cfg.somatic_rate, variant_rng, occupancy, g, cfg.purity, cfg.min_vaf)
         germline += g
         somatic += s
@@ -182,6 +200,7 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
             "somatic_variants": len(somatic),
             "somatic_snvs": sum(v.is_snv for v in somatic),
             "somatic_indels": sum(not v.is_snv for v in somatic),
+            "vntr_arrays": [f"{c}:{a.start + 1}-{a.end}" for c, items in arrays.items() for a in items],
             "paralogs": [{"source": f"{p.source}:{p.start + 1}-{p.start + len(p.seq)}",
                           "depth_fraction": round(p.depth_fraction, 3)} for p in paralogs],
             "records": {k.lower(): v for k, v in counts.items()},

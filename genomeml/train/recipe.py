@@ -38,11 +38,13 @@ class SimPlan:
     paralogs: float
     allelic_bias: float
     seed: int
+    vntrs: float = 0.0
 
 
 def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
     """Simulation settings spread over depths, purities, contamination and sequence sources."""
     rng = np.random.default_rng(seed)
+    vntr_rng = np.random.default_rng([seed, 1])   # its own stream: the other draws stay as they were
     plans = []
     for i in range(n_train + n_valid):
         plans.append(SimPlan(
@@ -57,6 +59,7 @@ def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple
             paralogs=float(rng.choice([0.0, 2.0, 4.0, 8.0])),
             allelic_bias=float(rng.choice([0.0, 0.1, 0.2, 0.3])),
             seed=int(seed * 1000 + i),
+            vntrs=0.0 if i % 2 == 0 else float(vntr_rng.choice([0.0, 2.0, 4.0, 8.0])),
         ))
     return plans[:n_train], plans[n_train:]
 
@@ -77,7 +80,8 @@ def simulation_config(plan: SimPlan, out: str, source: str):
                             regions=() if plan.synthetic else (TRAINING_REGION,), tumor_depth=plan.tumor_depth,
                             normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
                             somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
-                            threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias)
+                            threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias,
+                            vntrs=plan.vntrs)
 
 
 def simulation_options(plan: SimPlan, source: str) -> list[str]:
@@ -87,7 +91,7 @@ def simulation_options(plan: SimPlan, source: str) -> list[str]:
                     "--purity", repr(plan.purity), "--contamination", repr(plan.contamination),
                     "--somatic-rate", repr(plan.somatic_rate), "--germline-rate", repr(plan.germline_rate),
                     "--paralogs", repr(plan.paralogs), "--allelic-bias", repr(plan.allelic_bias),
-                    "--seed", str(plan.seed), "--threads", "1"]
+                    "--vntrs", repr(plan.vntrs), "--seed", str(plan.seed), "--threads", "1"]
 
 
 def example_regions(plan: SimPlan) -> list[str]:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from genomeml.simulate.genome import revcomp, synthetic_genome
-from genomeml.simulate.reads import IlluminaProfile, LongReadProfile, illumina_read, long_read, runs
+from genomeml.simulate.reads import IlluminaProfile, LongReadProfile, illumina_read, long_read, pcr_stutter, runs
 
 
 def _array(seq: str) -> np.ndarray:
@@ -112,6 +112,36 @@ def test_illumina_homopolymer_indels_grow_with_length():
         wrong[length] = n_wrong / 3000
     assert wrong[4] < 0.01
     assert wrong[12] > 5 * max(wrong[4], 1e-3)
+
+
+def _stutter_lengths(unit: str, units: int, profile: IlluminaProfile, n: int, seed: int) -> dict[int, int]:
+    rng = np.random.default_rng(seed)
+    left, right = _no_repeat_seq(rng, 60), _no_repeat_seq(rng, 60)
+    fragment = left + unit * units + right
+    lengths: dict[int, int] = {}
+    for _ in range(n):
+        out = pcr_stutter(fragment, profile, rng)
+        assert out.startswith(left) and out.endswith(right)
+        change = len(out) - len(fragment)
+        lengths[change] = lengths.get(change, 0) + 1
+    return lengths
+
+
+def test_pcr_stutter_changes_whole_units_more_often_in_longer_repeats():
+    profile = IlluminaProfile(stutter_base=0.01, stutter_growth=0.25, salt=3)
+    short = _stutter_lengths("CA", 4, profile, 4000, 1)
+    long = _stutter_lengths("CA", 14, profile, 4000, 1)
+    assert set(long) <= {-4, -2, 0, 2, 4}
+    stuttered = {k: 4000 - d.get(0, 0) for k, d in (("short", short), ("long", long))}
+    assert stuttered["long"] > 4 * max(stuttered["short"], 10)
+    assert long.get(-2, 0) > long.get(2, 0)          # contractions dominate
+    assert 4000 - long.get(0, 0) <= 4000 * 0.35      # capped
+
+
+def test_pcr_stutter_off_without_rate():
+    rng = np.random.default_rng(2)
+    fragment = _no_repeat_seq(rng, 50) + "TTTC" * 12 + _no_repeat_seq(rng, 50)
+    assert all(pcr_stutter(fragment, IlluminaProfile(), rng) == fragment for _ in range(200))
 
 
 def test_illumina_profiles_drawn_from_a_seed():
