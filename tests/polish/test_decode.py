@@ -76,6 +76,19 @@ def test_uncertain_columns_and_columns_outside_the_core_keep_the_draft():
     assert [(e.pos, e.ref, e.alt) for e in decode_windows(w, probs, DRAFT, 0.5)] == [(6, "C", "A")]
 
 
+def test_an_edit_is_taken_whole_or_not_at_all():
+    w = one_window({5: 2})
+    symbols = draft_symbols(w)
+    symbols[6], symbols[7] = "C", "A"      # insert CA after draft position 5
+    probs = probs_for(w, "".join(symbols))
+    probs[0, 7] = [0.6, 0.3, 0.1, 0, 0]    # the second base is the model's choice, but only at 0.6
+    edits = decode_windows(w, probs, DRAFT, 0.9)
+    assert [(e.pos, e.ref, e.alt) for e in edits] == [(5, "G", "GCA")]
+    assert abs(edits[0].probability - 0.99) < 1e-6
+    probs[0, 6] = [0.1, 0.6, 0.3, 0, 0]    # no column of the edit is sure: the draft stays
+    assert decode_windows(w, probs, DRAFT, 0.9) == []
+
+
 def test_substitution_next_to_deletion_is_one_edit():
     w = one_window({})
     symbols = draft_symbols(w)
