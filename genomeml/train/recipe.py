@@ -44,7 +44,8 @@ class SimPlan:
 def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
     """Simulation settings spread over depths, purities, contamination and sequence sources."""
     rng = np.random.default_rng(seed)
-    vntr_rng = np.random.default_rng([seed, 1])   # its own stream: the other draws stay as they were
+    vntr_rng = np.random.default_rng([seed, 1])   # own streams: the other draws stay as they were
+    rate_rng = np.random.default_rng([seed, 2])
     plans = []
     for i in range(n_train + n_valid):
         plans.append(SimPlan(
@@ -55,7 +56,9 @@ def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple
             purity=float(np.round(rng.uniform(0.3, 1.0), 2)),
             contamination=float(rng.choice([0.0, 0.0, 0.0, 0.0, 0.01, 0.03, 0.05])),
             germline_rate=float(np.round(rng.uniform(0.6e-3, 1.5e-3), 5)),
-            somatic_rate=1e-3,
+            # log-uniform 1e-4..1e-3: still far above real tumors (1e-6..1e-5), but a low-evidence
+            # candidate is no longer somatic as often as at a flat 1e-3
+            somatic_rate=float(np.round(10 ** rate_rng.uniform(-4, -3), 6)),
             paralogs=float(rng.choice([0.0, 2.0, 4.0, 8.0])),
             allelic_bias=float(rng.choice([0.0, 0.1, 0.2, 0.3])),
             seed=int(seed * 1000 + i),
