@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from genomeml.simulate.genome import BASES, find_tracts, revcomp
+from genomeml.simulate.genome import BASES, RepeatTract, find_tracts, revcomp
 
 _CODE = np.full(256, 4, dtype=np.uint8)
 _CODE[np.frombuffer(b"ACGT", dtype=np.uint8)] = np.arange(4, dtype=np.uint8)
@@ -118,6 +118,13 @@ class IlluminaProfile:
 STUTTER_MAX = 0.3
 
 
+def _tract_uniform(text: str, tract: RepeatTract, salt: int) -> float:
+    """A uniform [0, 1) number fixed by a repeat and its 4 flanking bases each side, the same on
+    both strands: how error-prone this locus is, for one instrument or library (``salt``)."""
+    context = text[tract.start - 4:tract.end + 4]
+    return zlib.crc32(min(context, revcomp(context)).encode(), salt & 0xFFFFFFFF) / 2 ** 32
+
+
 def pcr_stutter(fragment: str, profile: IlluminaProfile, rng: np.random.Generator) -> str:
     """The fragment after PCR: some short tandem repeats (period 2-6) one unit shorter or longer.
 
@@ -137,8 +144,7 @@ def pcr_stutter(fragment: str, profile: IlluminaProfile, rng: np.random.Generato
         if tract.start < seen or tract.start < 4 or tract.end + 4 > len(fragment):
             continue
         seen = tract.end
-        context = fragment[tract.start - 4:tract.end + 4]
-        u = zlib.crc32(min(context, revcomp(context)).encode(), profile.salt & 0xFFFFFFFF) / 2 ** 32
+        u = _tract_uniform(fragment, tract, profile.salt)
         units = tract.length // tract.period
         p = min(STUTTER_MAX, profile.stutter_base * (0.25 + 2.5 * u * u)
                 * np.exp(profile.stutter_growth * (units - 3)))
@@ -320,9 +326,7 @@ def _str_unit_errors(template: np.ndarray, profile: LongReadProfile, rng: np.ran
     for tract in find_tracts(text, min_homopolymer=len(text) + 1):
         if tract.period == 1 or tract.start < 4 or tract.end + 4 > len(text) or tract.start < cursor:
             continue
-        context = text[tract.start - 4:tract.end + 4]
-        key = min(context, revcomp(context)).encode()
-        u = zlib.crc32(key, profile.salt & 0xFFFFFFFF) / 2 ** 32
+        u = _tract_uniform(text, tract, profile.salt)
         if u >= profile.str_systematic_fraction:
             continue
         strength = profile.systematic_max * (0.4 + 0.6 * u / profile.str_systematic_fraction)
