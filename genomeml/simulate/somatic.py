@@ -19,7 +19,7 @@ from genomeml.simulate.align import align_reads
 from genomeml.simulate.common import config_record, draw_profile, ReadSampler, load_sequences, write_fasta
 from genomeml.simulate.genome import mutate, n_free_intervals
 from genomeml.simulate.haplotypes import DiploidGenome
-from genomeml.simulate.variants import Variant, _Occupancy, place_germline, place_somatic
+from genomeml.simulate.variants import Variant, place_germline, place_somatic
 from genomeml.simulate.vntr import VntrArray, splice_vntrs, vntr_alleles
 
 log = logging.getLogger(__name__)
@@ -147,12 +147,8 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
     genomes: dict[str, DiploidGenome] = {}
     for contig, seq in seqs.items():
         allowed = [(r.start, r.end) for r in confident if r.contig == contig]
-        occupancy = None
-        if arrays.get(contig):
-            occupancy = _Occupancy(seq, allowed, margin=300)
-            for array in arrays[contig]:      # no small variants inside the arrays
-                occupancy.free[max(0, array.start - 20):array.end + 20] = False
-        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng, occupancy)
+        inside_arrays = [(a.start - 20, a.end + 20) for a in arrays.get(contig, [])]   # no small variants there
+        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng, inside_arrays)
         if arrays.get(contig):
             g = sorted(g + vntr_alleles(seq, contig, arrays[contig], np.random.default_rng([cfg.seed, 12])),
                        key=lambda v: v.pos)

@@ -9,6 +9,7 @@ later rewriting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 
@@ -121,10 +122,15 @@ def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy
 
 
 def place_germline(seq: str, contig: str, allowed: list[tuple[int, int]], rate: float,
-                   rng: np.random.Generator, occupancy: _Occupancy | None = None,
+                   rng: np.random.Generator, excluded: Sequence[tuple[int, int]] = (),
                    max_indel: int = 20) -> tuple[list[Variant], _Occupancy]:
-    """Heterozygous (60%) and homozygous germline SNVs and 1-20 bp indels (15%)."""
-    occupancy = occupancy or _Occupancy(seq, allowed, margin=300)
+    """Heterozygous (60%) and homozygous germline SNVs and 1-20 bp indels (15%).
+
+    ``excluded`` spans get no variant, here nor from place_somatic on the returned occupancy
+    (e.g. VNTR arrays, whose own alleles are placed apart)."""
+    occupancy = _Occupancy(seq, allowed, margin=300)
+    for start, end in excluded:
+        occupancy.free[max(0, start):max(0, end)] = False
     tracts = [t for t in find_tracts(seq) if occupancy.free[t.start - 1:t.end + 1].all()] if len(seq) > 2 else []
     n_target = rng.poisson(rate * int(occupancy.free.sum()))
     variants: list[Variant] = []

@@ -46,8 +46,8 @@ def splice_vntrs(seq: str, per_100kb: float, rng: np.random.Generator,
     n = int(rng.poisson(per_100kb * len(seq) / 100_000)) if per_100kb > 0 else 0
     if n == 0 or len(seq) < 4 * margin:
         return seq, []
-    cuts = np.sort(rng.choice(np.arange(margin, len(seq) - margin, margin), size=min(n, (len(seq) - 2 * margin)
-                                                                                  // margin), replace=False))
+    slots = np.arange(margin, len(seq) - margin, margin)
+    cuts = np.sort(rng.choice(slots, size=min(n, (len(seq) - 2 * margin) // margin), replace=False))
     pieces, arrays, cursor, shift = [], [], 0, 0
     for cut in cuts:
         array = vntr_array(rng).tobytes().decode()

@@ -62,8 +62,8 @@ def polish_card_markdown(model: str | os.PathLike, card: dict, evaluations: Sequ
              f"- trained on {training.get('windows', '?')} windows, {training.get('epochs', '?')} epochs, "
              f"seed {training.get('seed', '?')}",
              _data_line(training.get("data", {})),
-             f"- an edit is made when one of its columns reaches P >= {card.get('polishing', {}).get('min_probability', '?')} "
-             f"(chosen on validation windows)"]
+             f"- an edit is made when one of its columns reaches "
+             f"P >= {card.get('polishing', {}).get('min_probability', '?')} (chosen on validation windows)"]
     rows = [_polish_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
     return _markdown(model, card, facts, "Validation windows", card.get("metrics", {}).get("validation", {}),
                      "genomeml polish on held-out simulations",
