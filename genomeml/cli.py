@@ -68,6 +68,8 @@ def simulate() -> None:
               help="Low-complexity VNTR arrays per 100 kb spliced into a --synthetic genome, most with a "
                    "germline copy-number allele (messy alignments in both samples).")
 @click.option("--platform", type=click.Choice(["illumina", "hifi", "ont"]), default="illumina", show_default=True)
+@click.option("--aligner", type=click.Choice(["minimap2", "bwa"]), default="minimap2", show_default=True,
+              help="Aligner of the simulated reads (bwa mem: Illumina only).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 def simulate_somatic_cmd(**kwargs) -> None:

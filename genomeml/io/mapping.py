@@ -101,9 +101,13 @@ def primary_hit(hits: list, read_num: int | None = None):
 
 
 def pair_segments(header, r1: ReadRecord, r2: ReadRecord, hits: list, rg: str) -> list[pysam.AlignedSegment]:
-    """Both mates' records with flags, mate fields, TLEN and MC set as bwa/minimap2 set them."""
+    """Both mates' records from minimap2's paired hits."""
     h1, h2 = primary_hit(hits, 1), primary_hit(hits, 2)
-    s1, s2 = hit_to_segment(header, r1, h1, rg), hit_to_segment(header, r2, h2, rg, mirrored=True)
+    return link_mates(hit_to_segment(header, r1, h1, rg), hit_to_segment(header, r2, h2, rg, mirrored=True))
+
+
+def link_mates(s1: pysam.AlignedSegment, s2: pysam.AlignedSegment) -> list[pysam.AlignedSegment]:
+    """Both mates' records with flags, mate fields, TLEN and MC set as bwa/minimap2 set them."""
     for seg, mate, first in ((s1, s2, True), (s2, s1, False)):
         flag = seg.flag | 1 | (64 if first else 128)
         if mate.is_unmapped:

@@ -45,6 +45,7 @@ class SomaticSimConfig:
     allelic_bias: float = 0.0   # share of het germline variants under-represented in reads (per-read dropout 0.2-0.7)
     vntrs: float = 0.0   # low-complexity VNTR arrays per 100 kb spliced into a synthetic genome, most with a
     #                      copy-number allele (see simulate.vntr)
+    aligner: str = "minimap2"   # or "bwa" (bwa mem, Illumina only): each aligner has its own artifacts
 
 
 def germline_dropout(germline: list[Variant], share: float, rng: np.random.Generator) -> dict[int, float]:
@@ -179,7 +180,7 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
                     [(p.name, 0, len(p.seq))], depth * p.depth_fraction, fragment, rng)
                   for i, p in enumerate(paralogs)))
             counts[sample] = align_reads(reads, tmp / "ref.fa", contigs, tmp / f"{sample.lower()}.bam",
-                                         sample, cfg.platform, cfg.threads)
+                                         sample, cfg.platform, cfg.threads, cfg.aligner)
             log.info("%s: %d alignment records", sample, counts[sample])
         header, body = _somatic_vcf_lines(somatic, contigs, cfg.purity, cfg.contamination)
         write_vcf(tmp / "truth.somatic.vcf.gz", header, body)

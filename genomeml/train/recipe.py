@@ -39,6 +39,7 @@ class SimPlan:
     allelic_bias: float
     seed: int
     vntrs: float = 0.0
+    aligner: str = "minimap2"
 
 
 def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
@@ -46,6 +47,7 @@ def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple
     rng = np.random.default_rng(seed)
     vntr_rng = np.random.default_rng([seed, 1])   # own streams: the other draws stay as they were
     rate_rng = np.random.default_rng([seed, 2])
+    aligner_rng = np.random.default_rng([seed, 3])
     plans = []
     for i in range(n_train + n_valid):
         plans.append(SimPlan(
@@ -63,6 +65,9 @@ def somatic_plan(n_train: int = 64, n_valid: int = 6, seed: int = 2024) -> tuple
             allelic_bias=float(rng.choice([0.0, 0.1, 0.2, 0.3])),
             seed=int(seed * 1000 + i),
             vntrs=0.0 if i % 2 == 0 else float(vntr_rng.choice([0.0, 2.0, 4.0, 8.0])),
+            # half the pairs through bwa mem, what most users' BAMs come from: its gap placement next
+            # to other indels and its soft clips are artifacts the model must have seen
+            aligner=str(aligner_rng.choice(["minimap2", "bwa"])),
         ))
     return plans[:n_train], plans[n_train:]
 
@@ -84,7 +89,7 @@ def simulation_config(plan: SimPlan, out: str, source: str):
                             normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
                             somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
                             threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias,
-                            vntrs=plan.vntrs)
+                            vntrs=plan.vntrs, aligner=plan.aligner)
 
 
 def simulation_options(plan: SimPlan, source: str) -> list[str]:
@@ -94,7 +99,8 @@ def simulation_options(plan: SimPlan, source: str) -> list[str]:
                     "--purity", repr(plan.purity), "--contamination", repr(plan.contamination),
                     "--somatic-rate", repr(plan.somatic_rate), "--germline-rate", repr(plan.germline_rate),
                     "--paralogs", repr(plan.paralogs), "--allelic-bias", repr(plan.allelic_bias),
-                    "--vntrs", repr(plan.vntrs), "--seed", str(plan.seed), "--threads", "1"]
+                    "--vntrs", repr(plan.vntrs), "--aligner", plan.aligner, "--seed", str(plan.seed),
+                    "--threads", "1"]
 
 
 def example_regions(plan: SimPlan) -> list[str]:
