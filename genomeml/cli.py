@@ -319,7 +319,7 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
 @click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
-@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=6, show_default=True)
+@click.option("--validation-simulations", type=click.IntRange(1, 10000), default=18, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=15, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed) -> None:
@@ -375,7 +375,7 @@ def train_polish_recipe_cmd(workdir, source, models_dir, threads, simulations, v
 @click.option("--simulations", type=click.IntRange(2, 10000), default=None,
               help="Training simulations [default: the recipe's, 64 somatic / 56 polish].")
 @click.option("--validation-simulations", type=click.IntRange(1, 10000), default=None,
-              help="Validation simulations [default: 6 somatic / 8 polish].")
+              help="Validation simulations [default: 18 somatic / 8 polish].")
 @click.option("--seed", type=int, default=None, help="Recipe seed [default: 2024 somatic / 7 polish].")
 def train_recipe_plan_cmd(output, task, simulations, validation_simulations, seed) -> None:
     """The recipe's simulation plan, as the model card records it (for the train workflow)."""

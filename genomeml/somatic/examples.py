@@ -20,7 +20,7 @@ from genomeml.pileup.alleles import Allele
 from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_alleles, find_candidates
 from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, block_support, encode_rows, order_by,
                                     reference_codes, reference_row)
-from genomeml.pileup.reads import ReadBlock, fetch_decoded
+from genomeml.pileup.reads import A, EMPTY, T, ReadBlock, fetch_decoded
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,10 @@ ROWS = 1 + TUMOR_ROWS + NORMAL_ROWS
 FEATURES = ("tumor_depth", "tumor_alt", "tumor_vaf", "tumor_alt_forward_fraction", "normal_depth", "normal_alt",
             "normal_vaf", "normal_present", "is_snv", "is_insertion", "is_deletion", "indel_length",
             "homopolymer_length", "tumor_other_alt_fraction", "tumor_alt_mean_bq", "tumor_alt_low_bq_fraction",
-            "tumor_alt_mean_mapq", "normal_clipped_fraction")
+            "tumor_alt_mean_mapq", "normal_clipped_fraction", "tumor_alt_adjacent_mismatch_fraction",
+            "tumor_ref_adjacent_mismatch_fraction", "tumor_nearby_indel_vaf", "normal_nearby_indel_vaf")
+ADJACENT = 3        # columns either side of an allele where a carrier's mismatches hint at another alignment
+NEARBY_INDEL = 10   # bp within which another indel allele can be what a few reads really carry
 LABELS = ("reference", "germline", "somatic")
 FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
 
@@ -122,12 +125,64 @@ def _window(seq: str, start: int, width: int) -> str:
     return "N" * left + piece + "N" * (width - left - len(piece))
 
 
-def _evidence_features(tumor: tuple[np.ndarray, np.ndarray, float], normal: tuple | None) -> np.ndarray:
+def _evidence_features(tumor: "_Evidence", normal: "_Evidence | None") -> np.ndarray:
     """Quality of the evidence, over all reads (not only those shown): what low-quality errors lack."""
-    bq, mq, _ = tumor
-    clipped = normal[2] if normal is not None else 0.0
+    bq, mq = tumor.carrier_bq, tumor.carrier_mq
+    clipped = normal.clipped if normal is not None else 0.0
     return np.array([bq.mean() / 40 if len(bq) else 0.0, (bq < 20).mean() if len(bq) else 0.0,
-                     mq.mean() / 60 if len(mq) else 0.0, clipped], dtype=np.float32)
+                     mq.mean() / 60 if len(mq) else 0.0, clipped, tumor.alt_adjacent_mismatch,
+                     tumor.ref_adjacent_mismatch], dtype=np.float32)
+
+
+@dataclass
+class _Evidence:
+    """What one sample's reads say about a candidate beyond the counts."""
+    carrier_bq: np.ndarray        # base qualities of the carriers at the allele's column
+    carrier_mq: np.ndarray        # mapping qualities of the carriers
+    clipped: float                # fraction of reads soft-clipped inside the window
+    alt_adjacent_mismatch: float  # carriers with a substitution within ADJACENT columns of the allele
+    ref_adjacent_mismatch: float  # the same for reads spanning the site without the allele
+
+
+def _adjacent_mismatch(block: ReadBlock, indices: np.ndarray, allele: Allele, w0: int,
+                       ref_codes: np.ndarray) -> np.ndarray:
+    """Per read: a substitution within ADJACENT columns of the allele (its own SNV column excluded).
+
+    A few reads carrying an indel next to another indel, each with a base error beside it,
+    are usually that other allele aligned another way: equal scores, another gap position.
+    """
+    if len(indices) == 0:
+        return np.zeros(0, dtype=bool)
+    span = max(0, len(allele.ref) - len(allele.alt))   # a deletion's deleted columns
+    lo = max(0, allele.pos - ADJACENT - w0)
+    hi = min(len(ref_codes), allele.pos + span + ADJACENT + 1 - w0)
+    flat, valid = block.grid(indices, w0 + lo, hi - lo)
+    codes = np.where(valid, block.bases[flat], EMPTY)
+    sub = (codes >= A) & (codes <= T) & (codes != ref_codes[None, lo:hi])
+    if allele.is_snv:
+        sub[:, allele.pos - w0 - lo] = False
+    return sub.any(axis=1)
+
+
+class _NearbyIndels:
+    """A sample's indel alleles by position, for the largest VAF of another indel near a candidate."""
+
+    def __init__(self, counts: AlleleCounts):
+        items = sorted(((a.pos, a.ref, a.alt, int(c.sum())) for a, c in counts.indels.items()))
+        self.pos = np.array([i[0] for i in items], dtype=np.int64)
+        self.keys = [(i[0], i[1], i[2]) for i in items]
+        self.reads = np.array([i[3] for i in items], dtype=np.int64)
+        self.counts = counts
+
+    def max_vaf(self, allele: Allele) -> float:
+        lo, hi = np.searchsorted(self.pos, [allele.pos - NEARBY_INDEL, allele.pos + NEARBY_INDEL + 1])
+        best = 0.0
+        for k in range(lo, hi):
+            if self.keys[k] == (allele.pos, allele.ref, allele.alt):
+                continue
+            depth = max(self.counts.depth_at(int(self.pos[k])), self.counts.depth_at(int(self.pos[k]) + 1), 1)
+            best = max(best, min(1.0, self.reads[k] / depth))
+        return best
 
 
 class _Sample:
@@ -141,11 +196,11 @@ class _Sample:
         self.counts = count_alleles(self.block, region.contig, max(offset, region.start - HALF_WIDTH),
                                     min(offset + len(ref_seq), region.end + HALF_WIDTH), ref_seq, offset,
                                     settings.min_bq)
+        self.nearby = _NearbyIndels(self.counts)
 
     def fill_rows(self, allele: Allele, w0: int, ref_codes: np.ndarray, ref_seq: str, offset: int,
-                  max_rows: int, sample_value: int, seed: int, out: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """Fill the sample's rows; return the carriers' base and mapping qualities at the allele's
-        column and the fraction of reads soft-clipped inside the window (all reads, not only shown ones)."""
+                  max_rows: int, sample_value: int, seed: int, out: np.ndarray) -> _Evidence:
+        """Fill the sample's rows; return the evidence over all reads of the window, not only those shown."""
         block = self.block
         idx = block.overlapping(w0, w0 + len(ref_codes))
         support = block_support(block, idx, allele, ref_seq, offset)
@@ -159,7 +214,11 @@ class _Sample:
         end = w0 + len(ref_codes)
         clipped = (((block.clip_left[idx] > 0) & (block.starts[idx] >= w0))
                    | ((block.clip_right[idx] > 0) & (block.ends[idx] <= end)))
-        return bq, mq, float(clipped.mean()) if len(idx) else 0.0
+        alt_adj = _adjacent_mismatch(block, carriers, allele, w0, ref_codes)
+        ref_adj = _adjacent_mismatch(block, idx[support < 0], allele, w0, ref_codes)
+        return _Evidence(bq, mq, float(clipped.mean()) if len(idx) else 0.0,
+                         float(alt_adj.mean()) if len(alt_adj) else 0.0,
+                         float(ref_adj.mean()) if len(ref_adj) else 0.0)
 
 
 def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
@@ -192,8 +251,9 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
         t_counts, t_fwd, _ = _site_counts(tumor.counts, allele, ref_seq, offset)
         n_counts = _site_counts(normal.counts, allele, ref_seq, offset)[0] if normal else None
         other = alleles_at[allele.pos] - 1
+        nearby = [tumor.nearby.max_vaf(allele), normal.nearby.max_vaf(allele) if normal is not None else 0.0]
         features[k] = np.concatenate([_features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other),
-                                      _evidence_features(t_evidence, n_evidence)])
+                                      _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32)])
         tumor_counts.append(t_counts)
         normal_counts.append(n_counts)
     return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts)

@@ -432,3 +432,46 @@ def test_candidates_near_contig_ends(edge_inputs, region, pos):
     assert [a.pos for a in batch.alleles] == [pos]
     assert batch.tensors.shape == (1, ROWS, WIDTH, len(CHANNELS))
     assert (batch.tensors[0, TUMOR, HALF_WIDTH, CH["supports_allele"]] == 100).sum() == 10
+
+
+# ----------------------------------------------------------------------------- alignment-ambiguity evidence
+def _decoded(name: str, start: int, codes: np.ndarray) -> "DecodedRead":
+    from genomeml.pileup.reads import DecodedRead
+    return DecodedRead(name, start, codes, np.full(len(codes), 30, np.uint8), np.zeros(len(codes), np.int16),
+                       [], 60, False, start)
+
+
+def test_adjacent_mismatch_marks_reads_with_a_substitution_beside_the_allele():
+    from genomeml.pileup.reads import DEL, ReadBlock
+    from genomeml.somatic.examples import ADJACENT, _adjacent_mismatch
+    ref = reference_codes("ACGTACGTACGTACGTACGTACGTACGTACGTA")     # 33 columns from 100
+    deletion = Allele("c", 116, "CG", "C")                         # deletes column 117
+    clean = ref.copy()
+    clean[17] = DEL
+    beside = clean.copy()
+    beside[19] = 1 if ref[19] != 1 else 2                          # a substitution two columns after it
+    far = clean.copy()
+    far[17 + ADJACENT + 3] = 1 if ref[17 + ADJACENT + 3] != 1 else 2
+    block = ReadBlock([_decoded("clean", 100, clean), _decoded("beside", 100, beside), _decoded("far", 100, far)])
+    assert _adjacent_mismatch(block, np.arange(3), deletion, 100, ref).tolist() == [False, True, False]
+    # an SNV's own column is not a mismatch beside it
+    snv = Allele("c", 116, "A", "T")
+    own = ref.copy()
+    own[16] = 4 if ref[16] != 4 else 1
+    assert _adjacent_mismatch(ReadBlock([_decoded("own", 100, own)]), np.arange(1), snv, 100, ref).tolist() == [False]
+
+
+def test_nearby_indel_vaf_is_the_largest_other_indel_within_reach():
+    from genomeml.pileup.candidates import AlleleCounts
+    from genomeml.somatic.examples import NEARBY_INDEL, _NearbyIndels
+    depth = np.full(100, 20, dtype=np.int64)
+    candidate = Allele("c", 50, "AT", "A")
+    counts = AlleleCounts("c", 0, 100, depth, np.zeros((100, 7, 2), np.int64), {
+        candidate: np.array([1, 1]),                                     # the candidate itself: not counted
+        Allele("c", 53, "G", "GAA"): np.array([5, 5]),                   # 10 of 20 reads, 3 bp away
+        Allele("c", 45, "CA", "C"): np.array([2, 2]),
+        Allele("c", 50 + NEARBY_INDEL + 1, "TA", "T"): np.array([20, 0]),  # out of reach
+    })
+    nearby = _NearbyIndels(counts)
+    assert nearby.max_vaf(candidate) == pytest.approx(0.5)
+    assert nearby.max_vaf(Allele("c", 5, "C", "T")) == 0.0
