@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import numpy as np
 import pysam
 
-from genomeml.io.mapping import ReadRecord, link_mates, revcomp
+from genomeml.io.mapping import ReadRecord, link_mates, qualities, revcomp, unmapped_segment
 
 _BATCH = 20000   # reads per bwa call: bounded memory, and batch-independent results (single-end)
 _MAX_INSERT = 1000   # a proper pair spans less (the simulated fragments are 200-600 bp)
@@ -41,12 +40,6 @@ def bwa_index(reference: str | Path) -> Iterator[str]:
         yield str(fasta)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _qualities(qual: np.ndarray | None, reverse: bool) -> list[int] | None:
-    if qual is None:
-        return None
-    return (qual[::-1] if reverse else qual).tolist()
 
 
 @dataclass
@@ -125,21 +118,17 @@ def _pair(h1: list[_Hit], h2: list[_Hit]) -> tuple[_Hit | None, _Hit | None]:
 
 def _segment(header: pysam.AlignmentHeader, read: ReadRecord, hit: _Hit | None, rg: str) -> pysam.AlignedSegment:
     """Our record of a read placed at ``hit`` (bwa's own header and flags are not kept)."""
+    if hit is None:
+        return unmapped_segment(header, read, rg)
     seg = pysam.AlignedSegment(header)
     seg.query_name = read.name
-    if hit is None:
-        seg.flag = 4
-        seg.query_sequence = read.seq
-        seg.query_qualities = _qualities(read.qual, False)
-        seg.set_tag("RG", rg)
-        return seg
     seg.flag = 16 if hit.reverse else 0
     seg.reference_id = header.get_tid(hit.reference_name)
     seg.reference_start = hit.start
     seg.mapping_quality = hit.mapq
     seg.cigartuples = hit.cigar
     seg.query_sequence = revcomp(read.seq) if hit.reverse else read.seq
-    seg.query_qualities = _qualities(read.qual, hit.reverse)
+    seg.query_qualities = qualities(read.qual, hit.reverse)
     seg.set_tag("NM", hit.nm)
     seg.set_tag("RG", rg)
     return seg

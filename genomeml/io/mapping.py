@@ -54,10 +54,22 @@ def open_aligner(reference: str, preset: str, threads: int = 1) -> mappy.Aligner
     return aligner
 
 
-def _qualities(qual: np.ndarray | None, reverse: bool) -> list[int] | None:
+def qualities(qual: np.ndarray | None, reverse: bool) -> list[int] | None:
+    """A read's Phred scores as a BAM record stores them (reversed for reverse-strand alignments)."""
     if qual is None:
         return None
     return (qual[::-1] if reverse else qual).tolist()
+
+
+def unmapped_segment(header: pysam.AlignmentHeader, read: ReadRecord, rg: str) -> pysam.AlignedSegment:
+    """The record of a read no aligner placed (kept, as aligners keep them)."""
+    seg = pysam.AlignedSegment(header)
+    seg.query_name = read.name
+    seg.flag = 4
+    seg.query_sequence = read.seq
+    seg.query_qualities = qualities(read.qual, False)
+    seg.set_tag("RG", rg)
+    return seg
 
 
 def hit_to_segment(header: pysam.AlignmentHeader, read: ReadRecord, hit, rg: str,
@@ -67,15 +79,11 @@ def hit_to_segment(header: pysam.AlignmentHeader, read: ReadRecord, hit, rg: str
     In paired mode minimap2 reports read 2's query coordinates on its reverse
     complement (``mirrored``), although the strand refers to the read as given.
     """
+    if hit is None:
+        return unmapped_segment(header, read, rg)
     seg = pysam.AlignedSegment(header)
     seg.query_name = read.name
     n = len(read.seq)
-    if hit is None:
-        seg.flag = 4
-        seg.query_sequence = read.seq
-        seg.query_qualities = _qualities(read.qual, False)
-        seg.set_tag("RG", rg)
-        return seg
     reverse = hit.strand < 0
     seq = revcomp(read.seq) if reverse else read.seq
     q_st, q_en = (n - hit.q_en, n - hit.q_st) if mirrored else (hit.q_st, hit.q_en)
@@ -87,7 +95,7 @@ def hit_to_segment(header: pysam.AlignmentHeader, read: ReadRecord, hit, rg: str
     seg.mapping_quality = hit.mapq
     seg.cigartuples = cigar
     seg.query_sequence = seq
-    seg.query_qualities = _qualities(read.qual, reverse)
+    seg.query_qualities = qualities(read.qual, reverse)
     seg.set_tag("NM", hit.NM)
     seg.set_tag("RG", rg)
     return seg
