@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -112,7 +112,7 @@ def _pair(h1: list[_Hit], h2: list[_Hit]) -> tuple[_Hit | None, _Hit | None]:
     gap = (proper[1][0].nm + proper[1][1].nm - edits) if len(proper) > 1 else 60
     if gap > 0:
         q = min(60, max(a.mapq, b.mapq, 30 * gap))
-        a, b = _Hit(**{**a.__dict__, "mapq": max(a.mapq, q)}), _Hit(**{**b.__dict__, "mapq": max(b.mapq, q)})
+        a, b = replace(a, mapq=max(a.mapq, q)), replace(b, mapq=max(b.mapq, q))
     return a, b
 
 

@@ -42,6 +42,11 @@ class AlleleCounts:
         i = pos - self.start
         return int(self.depth[i]) if 0 <= i < len(self.depth) else 0
 
+    def indel_depth(self, pos: int) -> int:
+        """Depth at an indel anchored at ``pos``: the anchor or the column after it, whichever is deeper
+        (a deletion's reads count as depth on its deleted columns, an insertion's on its anchor)."""
+        return max(self.depth_at(pos), self.depth_at(pos + 1))
+
     def support(self, allele: Allele) -> tuple[int, int]:
         """(forward, reverse) reads carrying ``allele``."""
         if allele.is_snv:
@@ -132,7 +137,7 @@ def find_candidates(counts: AlleleCounts, ref_seq: str, offset: int,
         out.append(Allele(counts.contig, pos, ref_seq[pos - offset], "ACGT"[base]))
     for allele, strands in counts.indels.items():
         total = int(strands.sum())
-        d = max(counts.depth_at(allele.pos), counts.depth_at(allele.pos + 1), 1)
+        d = max(counts.indel_depth(allele.pos), 1)
         if total >= thresholds.min_alt_reads and total / d >= thresholds.min_vaf and d >= thresholds.min_depth:
             out.append(allele)
     out.sort()

@@ -100,7 +100,7 @@ def _site_counts(counts: AlleleCounts | None, allele: Allele, ref_seq: str, offs
         ref_code = "ACGT".index(ref_seq[allele.pos - offset]) + 1 if ref_seq[allele.pos - offset] in "ACGT" else None
         ref = int(counts.bases[i, ref_code].sum()) if ref_code else 0
     else:
-        depth = max(counts.depth_at(allele.pos), counts.depth_at(allele.pos + 1))
+        depth = counts.indel_depth(allele.pos)
         ref = max(0, depth - counts.indel_reads_at(allele.pos))   # neither this indel nor another one there
     return SiteCounts(depth, ref, alt), fwd, rev
 
@@ -180,7 +180,7 @@ class _NearbyIndels:
         for k in range(lo, hi):
             if self.keys[k] == (allele.pos, allele.ref, allele.alt):
                 continue
-            depth = max(self.counts.depth_at(int(self.pos[k])), self.counts.depth_at(int(self.pos[k]) + 1), 1)
+            depth = max(self.counts.indel_depth(int(self.pos[k])), 1)
             best = max(best, min(1.0, self.reads[k] / depth))
         return best
 
