@@ -135,6 +135,10 @@ def downsample_bounds(bam: pysam.AlignmentFile, contig: str, start: int, end: in
     return bounds
 
 
+def _mate_on_other_contig(read: pysam.AlignedSegment) -> bool:
+    return read.is_paired and not read.mate_is_unmapped and read.next_reference_id != read.reference_id
+
+
 def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
                   max_depth: float | None = None, read_length: float = 150.0) -> list[DecodedRead]:
     """Decoded usable reads overlapping [start, end), with overlapping mates marked to count once.
@@ -142,12 +146,16 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
     A read whose mate was seen earlier and overlaps it gets ``count_from`` = the mate's
     end, so allele counts take the shared columns from the first mate only.
     ``max_depth`` downsamples extreme depth by read-name hash (see downsample_bounds).
+    A read whose mate is mapped to another contig is skipped, as by Mutect2's default
+    MateOnSameContigOrNoMappedMateReadFilter: such a fragment is a chimera or comes from a
+    copy the reference places elsewhere, and in real reads a few of them at one column pass
+    for a low-fraction allele (reads whose mate is unmapped are kept).
     """
     bounds = downsample_bounds(bam, contig, max(0, start), end, max_depth, read_length)
     out: list[DecodedRead] = []
     open_mates: dict[str, int] = {}
     for read in bam.fetch(contig, max(0, start), end):
-        if read.flag & SKIP_FLAGS:
+        if read.flag & SKIP_FLAGS or _mate_on_other_contig(read):
             continue
         if bounds:
             bound = bounds.get(read.reference_start // DOWNSAMPLE_WINDOW)

@@ -191,7 +191,8 @@ def bam(tmp_path_factory) -> Path:
         *_pair("touching", 500, "50M", 550, "50M"),           # mate 2 starts at mate 1's end
         *_pair("deleting", 600, "20M5D20M", 630, "40M"),     # mate 1 span includes its deletion
         *_pair("dups", 700, "50M", 720, "50M", flag_extra=0x400),   # duplicate pair: both skipped
-        *_pair("other_contig", 800, "50M", 810, "50M", mate_contig=1),
+        *_pair("other_contig", 800, "50M", 810, "50M", mate_contig=1),   # a chimera: skipped
+        *_pair("mate_unmapped", 850, "50M", 860, "50M", flag_extra=0x8)[:1],   # kept: no mate elsewhere
     ]
     unmapped = segment("unmapped", 900, "50M", quals=[30] * 50, flag=0x4)
     unmapped.cigarstring = None
@@ -212,9 +213,9 @@ def decoded(bam) -> list:
 
 def test_fetch_skips_unusable_reads(decoded):
     names = [d.name for d in decoded]
-    for skipped in ("dup", "secondary", "supplementary", "qcfail", "unmapped", "dups"):
+    for skipped in ("dup", "secondary", "supplementary", "qcfail", "unmapped", "dups", "other_contig"):
         assert skipped not in names
-    assert names.count("plain") == 1 and names.count("overlap") == 2 and names.count("other_contig") == 1
+    assert names.count("plain") == 1 and names.count("overlap") == 2 and names.count("mate_unmapped") == 1
     assert [d.start for d in decoded] == sorted(d.start for d in decoded)
 
 
@@ -234,7 +235,7 @@ def test_second_overlapping_mate_counts_from_first_mates_end(decoded):
 
 
 def test_non_overlapping_mates_count_everything(decoded):
-    for name in ("apart", "touching", "plain", "other_contig"):
+    for name in ("apart", "touching", "plain", "mate_unmapped"):
         for d in _mates(decoded, name):
             assert d.count_from == d.start, name
 
