@@ -318,7 +318,7 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
               help="The shared GRCh38 chr20 piece (../shared/data/GRCh38_chr20_0_200000.fa).")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
-@click.option("--simulations", type=click.IntRange(2, 10000), default=64, show_default=True)
+@click.option("--simulations", type=click.IntRange(2, 10000), default=128, show_default=True)
 @click.option("--validation-simulations", type=click.IntRange(1, 10000), default=18, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=15, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
@@ -373,7 +373,7 @@ def train_polish_recipe_cmd(workdir, source, models_dir, threads, simulations, v
 @click.option("--task", type=click.Choice(["somatic", "polish"]), default="somatic", show_default=True,
               help="Which shipped model's recipe.")
 @click.option("--simulations", type=click.IntRange(2, 10000), default=None,
-              help="Training simulations [default: the recipe's, 64 somatic / 56 polish].")
+              help="Training simulations [default: the recipe's, 128 somatic / 56 polish].")
 @click.option("--validation-simulations", type=click.IntRange(1, 10000), default=None,
               help="Validation simulations [default: 18 somatic / 8 polish].")
 @click.option("--seed", type=int, default=None, help="Recipe seed [default: 2024 somatic / 7 polish].")

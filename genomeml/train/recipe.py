@@ -42,7 +42,7 @@ class SimPlan:
     aligner: str = "minimap2"
 
 
-def somatic_plan(n_train: int = 64, n_valid: int = 18, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
+def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
     """Simulation settings spread over depths, purities, contamination and sequence sources."""
     rng = np.random.default_rng(seed)
     vntr_rng = np.random.default_rng([seed, 1])   # own streams: the other draws stay as they were
@@ -72,7 +72,7 @@ def somatic_plan(n_train: int = 64, n_valid: int = 18, seed: int = 2024) -> tupl
     return plans[:n_train], plans[n_train:]
 
 
-def recipe_data(n_train: int = 64, n_valid: int = 18, seed: int = 2024) -> dict:
+def recipe_data(n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> dict:
     """The card's record of the training data (the "data" entry of the card's "training" section)."""
     train_plan, valid_plan = somatic_plan(n_train, n_valid, seed)
     return {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
@@ -139,7 +139,7 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str]) -> dict:
 
 
 def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,
-                           n_train: int = 64, n_valid: int = 18, seed: int = 2024) -> tuple[list[str], list[str], list[dict]]:
+                           n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> tuple[list[str], list[str], list[dict]]:
     if not Path(source_fasta).exists():
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
     train, valid = somatic_plan(n_train, n_valid, seed)
@@ -150,7 +150,7 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
 
 
 def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
-                    threads: int = 2, n_train: int = 64, n_valid: int = 18, seed: int = 2024,
+                    threads: int = 2, n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                     epochs: int = 15, tumor_only_too: bool = False) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``."""
     from genomeml.train.somatic import train_somatic
