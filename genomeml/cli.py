@@ -322,11 +322,33 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
 @click.option("--validation-simulations", type=click.IntRange(1, 10000), default=18, show_default=True)
 @click.option("--epochs", type=click.IntRange(1, 1000), default=15, show_default=True)
 @click.option("--seed", type=int, default=2024, show_default=True)
-def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed) -> None:
+@click.option("--members", type=click.IntRange(1, 16), default=2, show_default=True,
+              help="CNNs (seeds SEED, SEED+1, ...) averaged into the shipped model.")
+def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
+                     members) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
     from genomeml.train.recipe import retrain_somatic
-    metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs)
+    metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs,
+                              members=members)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
+
+
+@train.command("somatic-ensemble")
+@click.option("--member", "members", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="A trained somatic model (.keras, card beside it); repeatable.")
+@click.option("--validation", required=True, multiple=True, type=click.Path(dir_okay=False),
+              help="Validation examples; the ensemble's PASS threshold is chosen on them.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False), help="Model file (.keras); card beside it.")
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True)
+@click.option("--card-extra", type=click.Path(dir_okay=False),
+              help="JSON object added to the card's training section (train recipe-plan writes one).")
+def train_ensemble_cmd(members, validation, output, threads, card_extra) -> None:
+    """Average trained somatic CNNs into one model and choose its threshold."""
+    from genomeml.train.card import load_json
+    from genomeml.train.somatic import ensemble_somatic
+    extra = load_json(card_extra, "card extra") if card_extra else None
+    card = ensemble_somatic(members, validation, output, threads, extra)
+    click.echo(json.dumps(card["metrics"], indent=2, sort_keys=True))
 
 
 @train.command("polish")

@@ -37,3 +37,19 @@ def workflow_dir(tmp: Path) -> Path:
     for name in ("testdata", "workflows"):
         (tmp / name).symlink_to(ROOT / name)
     return tmp
+
+
+def run_shrunk_workflow(tmp: Path, target: str, section: str, settings: dict) -> Path:
+    """Run ``target`` with the default config's ``section`` replaced by toy ``settings`` (a training
+    recipe shrunk to a few simulations and one epoch); returns the workflow's output directory."""
+    import subprocess
+
+    import yaml
+    work = workflow_dir(tmp)
+    config = yaml.safe_load((work / "workflows" / "config" / "config.yaml").read_text())
+    config[section] = settings
+    (work / "shrunk.yaml").write_text(yaml.safe_dump(config))
+    proc = subprocess.run(snakemake_cmd(work, "--cores", "2", target, "--configfile", str(work / "shrunk.yaml")),
+                          env=workflow_env(), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return work / "out" / "workflow"

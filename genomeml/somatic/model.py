@@ -9,6 +9,8 @@ CNN; the centre column and global pooling meet the count features in a dense hea
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from genomeml.tf_import import import_tensorflow
 
 import_tensorflow()   # quietly, before keras pulls it in
@@ -50,7 +52,7 @@ class CenterColumn(layers.Layer):
 
 
 def build_model(rows: int, width: int, channels: int, n_features: int, tumor_rows: int, normal_rows: int,
-                n_classes: int = 3, filters: int = 16) -> keras.Model:
+                n_classes: int = 3, filters: int = 16, name: str = "genomeml_somatic_cnn") -> keras.Model:
     tensor = keras.Input((rows, width, channels), dtype="int8", name="tensor")
     counts = keras.Input((n_features,), dtype="float32", name="features")
     x = layers.Rescaling(1.0 / 100.0)(ops.cast(tensor, "float32"))
@@ -67,4 +69,25 @@ def build_model(rows: int, width: int, channels: int, n_features: int, tumor_row
     h = layers.Dense(64, activation="relu")(h)
     h = layers.Dropout(0.2)(h)
     out = layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
-    return keras.Model([tensor, counts], out, name="genomeml_somatic_cnn")
+    return keras.Model([tensor, counts], out, name=name)
+
+
+def average_models(members: Sequence[keras.Model], rows: int, width: int, channels: int, n_features: int,
+                   tumor_rows: int, normal_rows: int) -> keras.Model:
+    """One model whose output is the mean of the members' probabilities.
+
+    Members trained from other seeds err on different candidates, so their mean ranks
+    candidates better than any one of them; as one model file it loads and predicts like
+    a single CNN. Each member is rebuilt under its own name (loaded members all carry the
+    same one, which a functional graph refuses) and given the trained weights.
+    """
+    tensor = keras.Input((rows, width, channels), dtype="int8", name="tensor")
+    counts = keras.Input((n_features,), dtype="float32", name="features")
+    outputs = []
+    for k, member in enumerate(members):
+        copy = build_model(rows, width, channels, n_features, tumor_rows, normal_rows,
+                           n_classes=member.output_shape[-1], name=f"member{k}")
+        copy.set_weights(member.get_weights())
+        outputs.append(copy([tensor, counts]))
+    out = layers.Average(name="probabilities")(outputs) if len(outputs) > 1 else outputs[0]
+    return keras.Model([tensor, counts], out, name="genomeml_somatic_ensemble")

@@ -79,7 +79,9 @@ def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os
     facts = [f"- {card.get('parameters', '?')} parameters; channels {card.get('channel_version', '?')}, "
              f"tensor {card.get('shape')}; tumor-only: {card.get('tumor_only', False)}",
              f"- trained on {training.get('examples', '?')} examples {training.get('class_counts', {})}, "
-             f"{training.get('epochs', '?')} epochs, seed {training.get('seed', '?')}",
+             f"{training.get('epochs', '?')} epochs, " + (f"mean of {len(training['seeds'])} CNNs, seeds "
+                                                           f"{', '.join(map(str, training['seeds']))}"
+                                                           if "seeds" in training else f"seed {training.get('seed', '?')}"),
              _data_line(training.get("data", {})),
              f"- PASS threshold P(somatic) >= {card.get('calling', {}).get('min_somatic_probability', '?')} "
              f"(chosen on validation examples)"]

@@ -23,6 +23,7 @@ from genomeml.parallel import run_jobs
 log = logging.getLogger(__name__)
 
 TRAINING_REGION = "chr20:60001-130000"
+MEMBERS = 2   # CNNs averaged into each shipped somatic model
 
 
 @dataclass
@@ -151,9 +152,13 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
 
 def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
                     threads: int = 2, n_train: int = 128, n_valid: int = 18, seed: int = 2024,
-                    epochs: int = 15, tumor_only_too: bool = False) -> dict:
-    """Rebuild the shipped somatic model(s) from scratch into ``models_dir``."""
-    from genomeml.train.somatic import train_somatic
+                    epochs: int = 15, tumor_only_too: bool = False, members: int = MEMBERS) -> dict:
+    """Rebuild the shipped somatic model(s) from scratch into ``models_dir``.
+
+    Each model is the mean of ``members`` CNNs trained from seeds ``seed``, ``seed + 1``, ...
+    (kept in ``workdir/members``), its threshold chosen for the mean, as the train workflow does.
+    """
+    from genomeml.train.somatic import ensemble_somatic, train_somatic
     started = time.time()
     train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed)
     data_seconds = round(time.time() - started, 1)
@@ -161,7 +166,14 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     cards = {}
     wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])
     for name, tumor_only in wanted:
-        cards[name] = train_somatic(train_files, valid_files, Path(models_dir) / f"{name}.keras",
-                                    tumor_only=tumor_only, epochs=epochs, seed=seed, threads=threads,
-                                    extra_card=extra)
+        paths = [member_path(workdir, name, seed + k) for k in range(members)]
+        for k, path in enumerate(paths):
+            train_somatic(train_files, valid_files, path, tumor_only=tumor_only, epochs=epochs, seed=seed + k,
+                          threads=threads, extra_card=extra)
+        cards[name] = ensemble_somatic(paths, valid_files, Path(models_dir) / f"{name}.keras", threads, extra)
     return {name: card["metrics"] for name, card in cards.items()}
+
+
+def member_path(workdir: str | os.PathLike, name: str, seed: int) -> Path:
+    """Where the recipe keeps one member of a shipped ensemble."""
+    return Path(workdir) / "members" / f"{name}.seed{seed}.keras"

@@ -132,3 +132,64 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
     with atomic_file(card_path(output)) as tmp:
         tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     return card
+
+
+def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files: Sequence[str],
+                     output: str | os.PathLike, threads: int = 2, extra_card: dict | None = None) -> dict:
+    """Average trained members into one model (.keras) and write its card; returns the card.
+
+    The PASS threshold is chosen again, for the mean, on the validation examples: a mean of
+    probabilities is less extreme than each member, so the members' thresholds do not carry over.
+    """
+    output = Path(output)
+    if output.suffix != ".keras":
+        raise GenomemlError(f"{output}: model output must end in .keras")
+    if not member_paths:
+        raise GenomemlError("no member models given")
+    if not validation_files:
+        raise GenomemlError("an ensemble needs validation examples to choose its threshold")
+    from genomeml.tf_import import deterministic_training
+    _, keras = deterministic_training(threads, 0)
+    from genomeml.somatic.model import average_models
+
+    info = example_info()
+    cards = []
+    for path in member_paths:
+        path = Path(path)
+        if not path.exists() or not card_path(path).exists():
+            raise GenomemlError(f"{path}: member model or its card (.json beside it) not found")
+        card = json.loads(card_path(path).read_text())
+        if any(card.get(key) != info[key] for key in ("channel_version", "shape", "features")):
+            raise GenomemlError(f"{path}: member was trained on other tensors ({card.get('channel_version')})")
+        cards.append(card)
+    tumor_only = bool(cards[0].get("tumor_only"))
+    if any(bool(c.get("tumor_only")) != tumor_only for c in cards):
+        raise GenomemlError("members mix tumor-only and tumor-normal models")
+    members = [keras.models.load_model(p, compile=False) for p in member_paths]
+    model = average_models(members, *info["shape"], len(info["features"]), info["tumor_rows"], info["normal_rows"])
+
+    valid = load_examples(validation_files)
+    x_v, f_v = (strip_normal(valid["tensors"], valid["features"]) if tumor_only
+                else (valid["tensors"], valid["features"]))
+    labels = valid["labels"].astype(np.int64)
+    probs = model.predict((x_v, f_v), batch_size=512, verbose=0)
+    threshold, scores = choose_threshold(labels, probs)
+    first = cards[0]
+    card = {
+        **{k: v for k, v in first.items() if k not in ("training", "metrics", "calling")},
+        "architecture": f"mean of {len(members)} {first['architecture']}",
+        "parameters": int(model.count_params()),
+        "members": [{"file": Path(p).name, "seed": c["training"]["seed"], "seconds": c["training"]["seconds"],
+                     "metrics": c["metrics"]} for p, c in zip(member_paths, cards)],
+        "training": {**{k: v for k, v in first["training"].items() if k not in ("seed", "seconds")},
+                     "seeds": [c["training"]["seed"] for c in cards],
+                     "seconds": round(sum(c["training"]["seconds"] for c in cards), 1),
+                     "validation_files": [Path(p).name for p in validation_files], **(extra_card or {})},
+        "metrics": {"validation": class_report(labels, np.argmax(probs, axis=1))},
+        "calling": {"min_somatic_probability": threshold, "validation_somatic_f1_by_threshold": scores},
+    }
+    with atomic_file(output) as tmp:
+        model.save(tmp)
+    with atomic_file(card_path(output)) as tmp:
+        tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    return card

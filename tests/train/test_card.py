@@ -21,11 +21,13 @@ def _write(tmp_path, name: str, card: dict, evaluations: dict[str, dict]) -> tup
 
 def test_somatic_card_rows_hold_the_f1s(tmp_path):
     card = {"task": "somatic", "channel_version": "v9", "calling": {"min_somatic_probability": 0.8},
-            "training": {"data": {"simulations": [{}, {}], "validation_simulations": [{}], "recipe_seed": 3}}}
+            "training": {"data": {"simulations": [{}, {}], "validation_simulations": [{}], "recipe_seed": 3},
+                         "seeds": [3, 4]}}
     model, evals = _write(tmp_path, "som", card, {"sim002": {"snv": {"precision": 0.9, "recall": 0.8, "f1": 0.847},
                                                              "indel": {"precision": 1.0, "recall": 0.5, "f1": 0.667}}})
     text = model_card_markdown(model, evals)
     assert "channels v9" in text and "P(somatic) >= 0.8" in text and "2 training + 1 validation" in text
+    assert "mean of 2 CNNs, seeds 3, 4" in text
     assert "| sim002 | 0.900 | 0.800 | 0.847 | 1.000 | 0.500 | 0.667 |" in text.splitlines()
 
 

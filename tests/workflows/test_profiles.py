@@ -52,7 +52,7 @@ def test_polish_target(work, profile):
 def test_train_target_is_the_shipped_recipe(work, profile):
     source = "testdata/somatic/ref.fa"   # stands in for the shared chr20 piece (relative: storage prefixes it)
     jobs = dry_run(work, profile, "train_somatic", "--config", f"train={{'source': '{source}'}}")
-    assert jobs == {"train_plan": 1, "train_simulate": 146, "train_examples": 146, "train_model": 1,
+    assert jobs == {"train_plan": 1, "train_simulate": 146, "train_examples": 146, "train_member": 2, "train_model": 1,
                     "train_evaluate": 18, "train_card": 1, "train_somatic": 1}
 
 

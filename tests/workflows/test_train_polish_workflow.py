@@ -4,24 +4,15 @@ the recipe's plan (the full plan's job list is checked by the dry runs in test_p
 from __future__ import annotations
 
 import json
-import subprocess
 
-import yaml
-
-from cli_helpers import snakemake_cmd, workflow_dir, workflow_env
+from cli_helpers import run_shrunk_workflow
 from genomeml.train.polish_recipe import polish_recipe_data
 
 
 def test_train_polish_workflow_builds_a_model_and_its_card(tmp_path):
-    work = workflow_dir(tmp_path / "work")
-    config = yaml.safe_load((work / "workflows" / "config" / "config.yaml").read_text())
-    config["train_polish"] = {"source": "testdata/somatic/ref.fa", "simulations": 2, "validation_simulations": 1,
-                              "epochs": 1, "seed": 7, "threads": 2}
-    (work / "small_train.yaml").write_text(yaml.safe_dump(config))
-    proc = subprocess.run(snakemake_cmd(work, "--cores", "2", "train_polish", "--configfile", str(work / "small_train.yaml")),
-                          env=workflow_env(), capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = work / "out" / "workflow" / "train_polish"
+    toy = {"source": "testdata/somatic/ref.fa", "simulations": 2, "validation_simulations": 1, "epochs": 1,
+           "seed": 7, "threads": 2}
+    out = run_shrunk_workflow(tmp_path / "work", "train_polish", "train_polish", toy) / "train_polish"
     card = json.loads((out / "models" / "polish_hifi.json").read_text())
     assert card["task"] == "polish" and card["feature_version"].startswith("polish-window-")
     assert card["training"]["data"] == json.loads(json.dumps(polish_recipe_data(2, 1, 7)))

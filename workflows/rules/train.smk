@@ -1,5 +1,6 @@
 # `snakemake train_somatic`: the recipe of the shipped somatic model (genomeml train somatic-recipe) as jobs:
-# plan -> simulate (one job per training/validation set) -> make-examples (per set) -> train -> evaluate
+# plan -> simulate (one job per training/validation set) -> make-examples (per set) -> train (one job per
+# member CNN) -> average the members -> evaluate
 # call-somatic on each validation set -> Markdown model card. Same plan, seeds and library calls as the
 # recipe, so the default train section rebuilds models/somatic_illumina_tn.keras.
 from genomeml.train.recipe import example_regions, simulation_options, somatic_plan
@@ -14,6 +15,7 @@ TRAIN_PLANS = {p.name: p for p in _train_plan + _valid_plan}
 TRAIN_SETS = [p.name for p in _train_plan]
 VALIDATION_SETS = [p.name for p in _valid_plan]
 TRAIN_MODEL = f"{TRAIN_DIR}/models/somatic_illumina_tn.keras"
+TRAIN_SEEDS = [TRAIN["seed"] + k for k in range(TRAIN.get("members", 2))] if TRAIN else []
 
 
 rule train_somatic:
@@ -81,28 +83,52 @@ rule train_examples:
         "--threads 1 --seed {params.seed} --output {output:q} > {log} 2>&1"
 
 
-rule train_model:
+rule train_member:
     input:
         plan=f"{TRAIN_DIR}/plan.json",
         train=expand(f"{TRAIN_DIR}/examples/{{set}}.npz", set=TRAIN_SETS),
         validation=expand(f"{TRAIN_DIR}/examples/{{set}}.npz", set=VALIDATION_SETS),
     output:
-        model=TRAIN_MODEL,
-        card=TRAIN_MODEL.replace(".keras", ".json"),
+        model=f"{TRAIN_DIR}/members/somatic_illumina_tn.seed{{seed}}.keras",
+        card=f"{TRAIN_DIR}/members/somatic_illumina_tn.seed{{seed}}.json",
     params:
         train=lambda w, input: " ".join(f"--examples {shlex.quote(f)}" for f in input.train),
         validation=lambda w, input: " ".join(f"--validation {shlex.quote(f)}" for f in input.validation),
-        options=lambda w: f"--epochs {TRAIN['epochs']} --seed {TRAIN['seed']}",
+        options=lambda w: f"--epochs {TRAIN['epochs']} --seed {w.seed}",
     threads: TRAIN.get("threads", 2)
     resources:
         mem_mb=16000,
         runtime=240,
     log:
+        f"{OUT}/logs/train/member{{seed}}.log",
+    benchmark:
+        f"{OUT}/benchmarks/train/member{{seed}}.tsv"
+    shell:
+        "genomeml -v train somatic {params.train} {params.validation} {params.options} --threads {threads} "
+        "--card-extra {input.plan:q} --output {output.model:q} > {log} 2>&1"
+
+
+rule train_model:
+    input:
+        plan=f"{TRAIN_DIR}/plan.json",
+        members=expand(f"{TRAIN_DIR}/members/somatic_illumina_tn.seed{{seed}}.keras", seed=TRAIN_SEEDS),
+        validation=expand(f"{TRAIN_DIR}/examples/{{set}}.npz", set=VALIDATION_SETS),
+    output:
+        model=TRAIN_MODEL,
+        card=TRAIN_MODEL.replace(".keras", ".json"),
+    params:
+        members=lambda w, input: " ".join(f"--member {shlex.quote(f)}" for f in input.members),
+        validation=lambda w, input: " ".join(f"--validation {shlex.quote(f)}" for f in input.validation),
+    threads: TRAIN.get("threads", 2)
+    resources:
+        mem_mb=8000,
+        runtime=30,
+    log:
         f"{OUT}/logs/train/model.log",
     benchmark:
         f"{OUT}/benchmarks/train/model.tsv"
     shell:
-        "genomeml -v train somatic {params.train} {params.validation} {params.options} --threads {threads} "
+        "genomeml -v train somatic-ensemble {params.members} {params.validation} --threads {threads} "
         "--card-extra {input.plan:q} --output {output.model:q} > {log} 2>&1"
 
 

@@ -1,0 +1,90 @@
+"""train.somatic on the bundled testdata (toy sizes: one epoch): two members from two seeds, their
+mean as one model file with a threshold of its own, and call-somatic running that model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pysam
+import pytest
+
+from cli_helpers import genomeml_exe
+from genomeml.errors import GenomemlError
+from genomeml.somatic.dataset import load_examples
+from genomeml.somatic.make_examples import make_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "testdata" / "somatic"
+REGION = "chr20:100001-130000"
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("examples") / "testdata.npz"
+    counts = make_examples(str(DATA / "ref.fa"), str(DATA / "tumor.bam"), str(DATA / "normal.bam"), out,
+                           regions=[REGION], truth_somatic=str(DATA / "truth.somatic.vcf.gz"),
+                           truth_germline=str(DATA / "truth.germline.vcf.gz"), seed=1)
+    assert counts["somatic"] > 0 and counts["germline"] > 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory, examples) -> list[Path]:
+    from genomeml.train.somatic import train_somatic
+    out = tmp_path_factory.mktemp("members")
+    paths = [out / f"member.seed{seed}.keras" for seed in (1, 2)]
+    for path, seed in zip(paths, (1, 2)):
+        card = train_somatic([str(examples)], [str(examples)], path, epochs=1, seed=seed, threads=2)
+        assert card["training"]["seed"] == seed and path.exists()
+    return paths
+
+
+def test_ensemble_predicts_the_mean_of_its_members(tmp_path, examples, members):
+    import keras
+
+    import genomeml.somatic.model  # noqa: F401  (registers the custom layers)
+    from genomeml.train.somatic import ensemble_somatic
+    output = tmp_path / "ensemble.keras"
+    card = ensemble_somatic(members, [str(examples)], output)
+    assert card["training"]["seeds"] == [1, 2] and [m["seed"] for m in card["members"]] == [1, 2]
+    assert card["architecture"].startswith("mean of 2 ")
+    on_disk = json.loads(output.with_suffix(".json").read_text())
+    assert on_disk["calling"]["min_somatic_probability"] == card["calling"]["min_somatic_probability"]
+    data = load_examples([examples])
+    x, f = data["tensors"][:100], data["features"][:100]
+    def predict(path: Path) -> np.ndarray:   # in this process: TensorFlow keeps the training threads
+        return keras.models.load_model(path, compile=False).predict((x, f), verbose=0)
+
+    first, second = predict(members[0]), predict(members[1])
+    assert not np.allclose(first, second)          # two seeds, two different members
+    np.testing.assert_allclose(predict(output), (first + second) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_call_somatic_runs_an_ensemble_from_the_cli(tmp_path, examples, members):
+    model = tmp_path / "ensemble.keras"
+    args = [genomeml_exe(), "train", "somatic-ensemble", "--validation", str(examples), "--output", str(model)]
+    for member in members:
+        args += ["--member", str(member)]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    vcf = tmp_path / "calls.vcf.gz"
+    proc = subprocess.run([genomeml_exe(), "call-somatic", "--ref", str(DATA / "ref.fa"), "--tumor",
+                           str(DATA / "tumor.bam"), "--normal", str(DATA / "normal.bam"), "--regions", REGION,
+                           "--model", str(model), "--output", str(vcf)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    with pysam.VariantFile(str(vcf)) as calls:
+        assert len(list(calls)) > 0
+
+
+def test_ensemble_refuses_a_member_without_card_and_no_validation(tmp_path, examples, members):
+    from genomeml.train.somatic import ensemble_somatic
+    lone = tmp_path / "lone.keras"
+    lone.write_bytes(members[0].read_bytes())
+    with pytest.raises(GenomemlError, match="lone.keras: member model or its card"):
+        ensemble_somatic([members[0], lone], [str(examples)], tmp_path / "out.keras")
+    with pytest.raises(GenomemlError, match="validation examples"):
+        ensemble_somatic(members, [], tmp_path / "out.keras")
+    assert not (tmp_path / "out.keras").exists()
