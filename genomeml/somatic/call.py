@@ -37,13 +37,18 @@ def default_model(tumor_only: bool) -> str:
     return "somatic-illumina-to" if tumor_only else "somatic-illumina-tn"
 
 
-def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
+def check_channels(card: dict, model_path: Path) -> None:
     """DeepVariant's rule: a model refuses tensors whose channels it was not trained on."""
     info = example_info()
     if (card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]
             or card.get("features") != info["features"]):
         raise GenomemlError(f"{model_path}: model expects channel version {card.get('channel_version')} "
                             f"shape {card.get('shape')}; this genomeml makes {info['channel_version']} {info['shape']}")
+
+
+def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
+    """The model fits these tensors and this mode (tumor-normal or tumor-only)."""
+    check_channels(card, model_path)
     if bool(card.get("tumor_only")) != tumor_only:
         mode = "tumor-only" if card.get("tumor_only") else "tumor-normal"
         raise GenomemlError(f"{model_path}: this is a {mode} model; use it "

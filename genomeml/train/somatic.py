@@ -15,6 +15,7 @@ from genomeml import __version__
 from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_file
 from genomeml.models import card_path
+from genomeml.somatic.call import check_channels
 from genomeml.somatic.dataset import load_examples
 from genomeml.somatic.examples import FEATURES, LABELS, TUMOR_ROWS, example_info
 
@@ -127,10 +128,7 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
         "metrics": metrics,
         "calling": calling,
     }
-    with atomic_file(output) as tmp:   # the temporary name keeps the .keras suffix keras insists on
-        model.save(tmp)
-    with atomic_file(card_path(output)) as tmp:
-        tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+    save_model(model, card, output)
     return card
 
 
@@ -159,8 +157,7 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
         if not path.exists() or not card_path(path).exists():
             raise GenomemlError(f"{path}: member model or its card (.json beside it) not found")
         card = json.loads(card_path(path).read_text())
-        if any(card.get(key) != info[key] for key in ("channel_version", "shape", "features")):
-            raise GenomemlError(f"{path}: member was trained on other tensors ({card.get('channel_version')})")
+        check_channels(card, path)
         cards.append(card)
     tumor_only = bool(cards[0].get("tumor_only"))
     if any(bool(c.get("tumor_only")) != tumor_only for c in cards):
@@ -188,8 +185,13 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
         "metrics": {"validation": class_report(labels, np.argmax(probs, axis=1))},
         "calling": {"min_somatic_probability": threshold, "validation_somatic_f1_by_threshold": scores},
     }
-    with atomic_file(output) as tmp:
+    save_model(model, card, output)
+    return card
+
+
+def save_model(model, card: dict, output: Path) -> None:
+    """The model and its card beside it, each written whole or not at all."""
+    with atomic_file(output) as tmp:   # the temporary name keeps the .keras suffix keras insists on
         model.save(tmp)
     with atomic_file(card_path(output)) as tmp:
         tmp.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
-    return card
