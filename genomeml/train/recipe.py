@@ -166,14 +166,20 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     cards = {}
     wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])
     for name, tumor_only in wanted:
-        paths = [member_path(workdir, name, seed + k) for k in range(members)]
-        for k, path in enumerate(paths):
-            train_somatic(train_files, valid_files, path, tumor_only=tumor_only, epochs=epochs, seed=seed + k,
+        seeds = member_seeds(seed, members)
+        paths = [member_path(workdir, name, s) for s in seeds]
+        for path, member_seed in zip(paths, seeds):
+            train_somatic(train_files, valid_files, path, tumor_only=tumor_only, epochs=epochs, seed=member_seed,
                           threads=threads, extra_card=extra)
         cards[name] = ensemble_somatic(paths, valid_files, Path(models_dir) / f"{name}.keras", threads, extra)
     return {name: card["metrics"] for name, card in cards.items()}
 
 
-def member_path(workdir: str | os.PathLike, name: str, seed: int) -> Path:
-    """Where the recipe keeps one member of a shipped ensemble."""
+def member_seeds(seed: int, members: int = MEMBERS) -> list[int]:
+    """The training seeds of a shipped model's members (the recipe's and the train workflow's)."""
+    return [seed + k for k in range(members)]
+
+
+def member_path(workdir: str | os.PathLike, name: str, seed: int | str) -> Path:
+    """Where the recipe, and the train workflow (``seed`` = "{seed}", its wildcard), keep one member."""
     return Path(workdir) / "members" / f"{name}.seed{seed}.keras"

@@ -3,7 +3,8 @@
 # member CNN) -> average the members -> evaluate
 # call-somatic on each validation set -> Markdown model card. Same plan, seeds and library calls as the
 # recipe, so the default train section rebuilds models/somatic_illumina_tn.keras.
-from genomeml.train.recipe import example_regions, simulation_options, somatic_plan
+from genomeml.train.recipe import (MEMBERS, example_regions, member_path, member_seeds, simulation_options,
+                                   somatic_plan)
 
 TRAIN = config.get("train", {})
 TRAIN_DIR = f"{OUT}/train"
@@ -15,7 +16,8 @@ TRAIN_PLANS = {p.name: p for p in _train_plan + _valid_plan}
 TRAIN_SETS = [p.name for p in _train_plan]
 VALIDATION_SETS = [p.name for p in _valid_plan]
 TRAIN_MODEL = f"{TRAIN_DIR}/models/somatic_illumina_tn.keras"
-TRAIN_SEEDS = [TRAIN["seed"] + k for k in range(TRAIN.get("members", 2))] if TRAIN else []
+TRAIN_SEEDS = member_seeds(TRAIN["seed"], TRAIN.get("members", MEMBERS)) if TRAIN else []
+TRAIN_MEMBER = str(member_path(TRAIN_DIR, "somatic_illumina_tn", "{seed}"))
 
 
 rule train_somatic:
@@ -89,8 +91,8 @@ rule train_member:
         train=expand(f"{TRAIN_DIR}/examples/{{set}}.npz", set=TRAIN_SETS),
         validation=expand(f"{TRAIN_DIR}/examples/{{set}}.npz", set=VALIDATION_SETS),
     output:
-        model=f"{TRAIN_DIR}/members/somatic_illumina_tn.seed{{seed}}.keras",
-        card=f"{TRAIN_DIR}/members/somatic_illumina_tn.seed{{seed}}.json",
+        model=TRAIN_MEMBER,
+        card=TRAIN_MEMBER.replace(".keras", ".json"),
     params:
         train=lambda w, input: " ".join(f"--examples {shlex.quote(f)}" for f in input.train),
         validation=lambda w, input: " ".join(f"--validation {shlex.quote(f)}" for f in input.validation),
@@ -111,7 +113,7 @@ rule train_member:
 rule train_model:
     input:
         plan=f"{TRAIN_DIR}/plan.json",
-        members=expand(f"{TRAIN_DIR}/members/somatic_illumina_tn.seed{{seed}}.keras", seed=TRAIN_SEEDS),
+        members=expand(TRAIN_MEMBER, seed=TRAIN_SEEDS),
         validation=expand(f"{TRAIN_DIR}/examples/{{set}}.npz", set=VALIDATION_SETS),
     output:
         model=TRAIN_MODEL,
