@@ -180,15 +180,20 @@ _REGIONS_HELP = "chr:start-end (1-based) or a BED file; repeatable. Default: eve
 @click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
 @click.option("--min-somatic-prob", type=click.FloatRange(0, 1), default=None,
               help="PASS needs the somatic class to win with at least this probability "
+                   "(SNVs, and indels unless --min-somatic-prob-indel is given) "
                    "[default: the model card's, chosen on validation simulations].")
-def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_somatic_prob) -> None:
+@click.option("--min-somatic-prob-indel", type=click.FloatRange(0, 1), default=None,
+              help="The same for indels [default: --min-somatic-prob if given, else the model card's].")
+def call_somatic_cmd(ref, tumor, normal, output, regions, model, threads, min_somatic_prob,
+                     min_somatic_prob_indel) -> None:
     """Find somatic SNVs and indels in a tumor (with its matched normal)."""
     from genomeml.somatic.call import CallRequest, call_somatic
     if normal is None:
         raise GenomemlError("tumor-only calling (no --normal) is not available yet; give the matched normal "
                             "with --normal")
     stats = call_somatic(CallRequest(ref, tumor, output, normal, regions, model, threads,
-                                     min_somatic_probability=min_somatic_prob))
+                                     min_somatic_probability=min_somatic_prob,
+                                     min_somatic_probability_indel=min_somatic_prob_indel))
     log.info("%s", stats)
 
 

@@ -30,7 +30,8 @@ class CallRequest:
     model: str | None = None
     threads: int = 1
     shard_size: int = DEFAULT_SHARD
-    min_somatic_probability: float | None = None   # None: the model card's threshold
+    min_somatic_probability: float | None = None   # SNVs, and indels unless set below; None: the model card's
+    min_somatic_probability_indel: float | None = None   # None: the one above if given, else the model card's
 
 
 def default_model(tumor_only: bool) -> str:
@@ -55,6 +56,20 @@ def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
                             f"{'without' if card.get('tumor_only') else 'with'} --normal")
 
 
+def call_settings(card: dict, snv: float | None = None, indel: float | None = None) -> CallSettings:
+    """The PASS thresholds: the user's if given, else the card's (chosen on validation simulations).
+
+    One user threshold covers both variant types, as it reads; cards from before per-type
+    thresholds carry one number, which then covers indels too.
+    """
+    calling = card.get("calling", {})
+    if snv is None:
+        snv = float(calling.get("min_somatic_probability", 0.5))
+        if indel is None:
+            indel = float(calling.get("min_somatic_probability_indel", snv))
+    return CallSettings(snv, snv if indel is None else indel)
+
+
 def call_somatic(req: CallRequest) -> dict:
     """Run the three stages over all regions and write a bgzipped, indexed VCF. Returns timing stats."""
     if not str(req.output).endswith(".vcf.gz"):
@@ -64,16 +79,13 @@ def call_somatic(req: CallRequest) -> dict:
     model_ref = resolve_model(req.model or default_model(tumor_only))
     check_card(model_ref.card, model_ref.path, tumor_only)
 
-    threshold = req.min_somatic_probability
-    if threshold is None:
-        threshold = float(model_ref.card.get("calling", {}).get("min_somatic_probability", 0.5))
-    settings = CallSettings(threshold)
+    settings = call_settings(model_ref.card, req.min_somatic_probability, req.min_somatic_probability_indel)
     from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
     predictor = Predictor(model_ref.path)
     samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
     header = header_lines(inputs.contigs, samples, canonical_command(req),
                           describe_regions(inputs.regions, inputs.contigs), model_ref.name,
-                          str(model_ref.card.get("model_version", "?")), str(req.reference), threshold)
+                          str(model_ref.card.get("model_version", "?")), str(req.reference), settings)
     lines: list[str] = []
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
     clock = time.perf_counter()
@@ -114,4 +126,6 @@ def canonical_command(req: CallRequest) -> str:
         args += ["--model", str(req.model)]
     if req.min_somatic_probability is not None:
         args += ["--min-somatic-prob", repr(float(req.min_somatic_probability))]
+    if req.min_somatic_probability_indel is not None:
+        args += ["--min-somatic-prob-indel", repr(float(req.min_somatic_probability_indel))]
     return " ".join(shlex.quote(a) for a in args)

@@ -17,7 +17,18 @@ PASS, GERMLINE, REFCALL = "PASS", "GERMLINE", "RefCall"
 
 @dataclass(frozen=True)
 class CallSettings:
+    """PASS needs the somatic class to win with at least this probability.
+
+    Indels may have their own threshold: repeat stutter makes a low-support indel a harder call
+    than an SNV with the same support, so the best cut on validation need not be the same.
+    """
     min_somatic_probability: float = 0.5
+    min_somatic_probability_indel: float | None = None   # None: the SNV threshold
+
+    def threshold(self, allele: Allele) -> float:
+        if allele.is_snv or self.min_somatic_probability_indel is None:
+            return self.min_somatic_probability
+        return self.min_somatic_probability_indel
 
 
 def phred(p_error: float, cap: float = 99.0) -> float:
@@ -25,13 +36,16 @@ def phred(p_error: float, cap: float = 99.0) -> float:
 
 
 def header_lines(contigs: dict[str, int], samples: list[str], command: str, regions: str, model_name: str,
-                 model_version: str, reference: str, min_somatic_probability: float = 0.5) -> list[str]:
+                 model_version: str, reference: str, settings: CallSettings = CallSettings()) -> list[str]:
     """The VCF header; ``regions`` is the canonical text of the called regions (io.regions.describe_regions)."""
+    indel = settings.min_somatic_probability_indel
+    indel = settings.min_somatic_probability if indel is None else indel
     meta = [
         f"##genomeml_command={command}",
         f"##{REGIONS_KEY}={regions}",
         f"##genomeml_model={model_name} version={model_version}",
-        f"##genomeml_min_somatic_probability={min_somatic_probability}",
+        f"##genomeml_min_somatic_probability={settings.min_somatic_probability}",
+        f"##genomeml_min_somatic_probability_indel={indel}",
         f"##reference={reference}",
         '##FILTER=<ID=PASS,Description="Somatic mutation">',
         '##FILTER=<ID=GERMLINE,Description="Germline variant (present in the normal or inherited)">',
@@ -57,7 +71,7 @@ def record_line(allele: Allele, probs: np.ndarray, tumor: SiteCounts, normal: Si
                 settings: CallSettings) -> str:
     p_ref, p_germ, p_som = (float(x) for x in probs)
     label = int(np.argmax(probs))
-    if label == 2 and p_som >= settings.min_somatic_probability:
+    if label == 2 and p_som >= settings.threshold(allele):
         status = PASS
     elif label == 1:
         status = GERMLINE

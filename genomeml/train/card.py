@@ -70,6 +70,12 @@ def polish_card_markdown(model: str | os.PathLike, card: dict, evaluations: Sequ
                      ["set", "draft errors", "polished errors", "draft QV", "polished QV"], rows)
 
 
+def _threshold_line(calling: dict) -> str:
+    snv = calling.get("min_somatic_probability", "?")
+    indel = calling.get("min_somatic_probability_indel", snv)
+    return f"- PASS threshold P(somatic) >= {snv} for SNVs, >= {indel} for indels (chosen on validation examples)"
+
+
 def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os.PathLike]) -> str:
     """Markdown: what the model is, what it was trained on, how it scored (per validation set)."""
     card = load_json(card_path(Path(model)), "model card")
@@ -83,8 +89,7 @@ def model_card_markdown(model: str | os.PathLike, evaluations: Sequence[str | os
                                                            f"{', '.join(map(str, training['seeds']))}"
                                                            if "seeds" in training else f"seed {training.get('seed', '?')}"),
              _data_line(training.get("data", {})),
-             f"- PASS threshold P(somatic) >= {card.get('calling', {}).get('min_somatic_probability', '?')} "
-             f"(chosen on validation examples)"]
+             _threshold_line(card.get("calling", {}))]
     rows = [_row(Path(e).name.split(".")[0], load_json(e, "evaluation")) for e in evaluations]
     return _markdown(model, card, facts, "Validation examples", card.get("metrics", {}),
                      "call-somatic on held-out simulations",

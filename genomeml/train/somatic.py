@@ -65,6 +65,18 @@ def choose_threshold(labels: np.ndarray, probs: np.ndarray) -> tuple[float, dict
     return best, scores
 
 
+def choose_calling(labels: np.ndarray, probs: np.ndarray, features: np.ndarray) -> dict:
+    """The card's "calling" entry: one PASS threshold for SNVs and one for indels, each the best for
+    its own somatic F1 on the validation examples (a 2-read homopolymer indel and a 2-read SNV are
+    not equally likely to be noise, so one cut need not suit both)."""
+    is_snv = features[:, FEATURES.index("is_snv")] > 0.5
+    snv, snv_scores = choose_threshold(labels[is_snv], probs[is_snv])
+    indel, indel_scores = choose_threshold(labels[~is_snv], probs[~is_snv])
+    return {"min_somatic_probability": snv, "min_somatic_probability_indel": indel,
+            "validation_somatic_f1_by_threshold": choose_threshold(labels, probs)[1],
+            "validation_snv_f1_by_threshold": snv_scores, "validation_indel_f1_by_threshold": indel_scores}
+
+
 def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], output: str | os.PathLike,
                   tumor_only: bool = False, epochs: int = 12, batch_size: int = 128, seed: int = 1,
                   learning_rate: float = 2e-3, threads: int = 2, extra_card: dict | None = None) -> dict:
@@ -111,8 +123,7 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
     if validation_data is not None:
         probs = model.predict(validation_data[0], batch_size=512, verbose=0)
         metrics["validation"] = class_report(validation_data[1], np.argmax(probs, axis=1))
-        threshold, scores = choose_threshold(validation_data[1], probs)
-        calling = {"min_somatic_probability": threshold, "validation_somatic_f1_by_threshold": scores}
+        calling = choose_calling(validation_data[1], probs, f_v)
     card = {
         "model_version": f"{__version__}",
         "architecture": "read-set CNN (per-read Conv2D 1x5 x2, per-sample mean/max pooling, Conv1D x2, dense)",
@@ -136,7 +147,7 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
                      output: str | os.PathLike, threads: int = 2, extra_card: dict | None = None) -> dict:
     """Average trained members into one model (.keras) and write its card; returns the card.
 
-    The PASS threshold is chosen again, for the mean, on the validation examples: a mean of
+    The PASS thresholds are chosen again, for the mean, on the validation examples: a mean of
     probabilities is less extreme than each member, so the members' thresholds do not carry over.
     """
     output = Path(output)
@@ -170,7 +181,6 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
                 else (valid["tensors"], valid["features"]))
     labels = valid["labels"].astype(np.int64)
     probs = model.predict((x_v, f_v), batch_size=512, verbose=0)
-    threshold, scores = choose_threshold(labels, probs)
     first = cards[0]
     card = {
         **{k: v for k, v in first.items() if k not in ("training", "metrics", "calling")},
@@ -183,7 +193,7 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
                      "seconds": round(sum(c["training"]["seconds"] for c in cards), 1),
                      "validation_files": [Path(p).name for p in validation_files], **(extra_card or {})},
         "metrics": {"validation": class_report(labels, np.argmax(probs, axis=1))},
-        "calling": {"min_somatic_probability": threshold, "validation_somatic_f1_by_threshold": scores},
+        "calling": choose_calling(labels, probs, f_v),
     }
     save_model(model, card, output)
     return card

@@ -54,6 +54,29 @@ def test_filter_from_probabilities(probs, threshold, status):
     assert fields(line)[6] == status
 
 
+@pytest.mark.parametrize("allele,settings,status", [
+    (Allele("chr1", 99, "A", "G"), CallSettings(0.75, 0.65), "RefCall"),     # an SNV keeps the SNV threshold
+    (Allele("chr1", 99, "A", "AT"), CallSettings(0.75, 0.65), "PASS"),      # an insertion gets the indel one
+    (Allele("chr1", 99, "AT", "A"), CallSettings(0.75, 0.65), "PASS"),      # so does a deletion
+    (Allele("chr1", 99, "AT", "A"), CallSettings(0.75), "RefCall"),         # no indel threshold: the SNV one
+    (Allele("chr1", 99, "A", "G"), CallSettings(0.65, 0.75), "PASS"),
+    (Allele("chr1", 99, "A", "AT"), CallSettings(0.65, 0.75), "RefCall"),
+])
+def test_indels_have_their_own_threshold(allele, settings, status):
+    line = record_line(allele, np.array([0.2, 0.1, 0.7]), SiteCounts(40, 30, 10), SiteCounts(30, 30, 0), settings)
+    assert fields(line)[6] == status
+
+
+def test_header_records_both_thresholds():
+    def meta(settings: CallSettings) -> list[str]:
+        return [line for line in header_lines(CONTIGS, ["T"], "cmd", "chr1:1-10", "m", "1", "ref.fa", settings)
+                if line.startswith("##genomeml_min_somatic_probability")]
+    assert meta(CallSettings(0.75, 0.65)) == ["##genomeml_min_somatic_probability=0.75",
+                                              "##genomeml_min_somatic_probability_indel=0.65"]
+    assert meta(CallSettings(0.8)) == ["##genomeml_min_somatic_probability=0.8",
+                                       "##genomeml_min_somatic_probability_indel=0.8"]
+
+
 @pytest.mark.parametrize("p_som,qual", [(0.9, "10.00"), (0.999, "30.00"), (0.5, "3.01"), (0.99999, "50.00"),
                                         (1.0, "99.00"), (1 - 1e-12, "99.00")])
 def test_qual_is_phred_of_somatic_probability_capped(p_som, qual):

@@ -26,7 +26,8 @@ def test_somatic_card_rows_hold_the_f1s(tmp_path):
     model, evals = _write(tmp_path, "som", card, {"sim002": {"snv": {"precision": 0.9, "recall": 0.8, "f1": 0.847},
                                                              "indel": {"precision": 1.0, "recall": 0.5, "f1": 0.667}}})
     text = model_card_markdown(model, evals)
-    assert "channels v9" in text and "P(somatic) >= 0.8" in text and "2 training + 1 validation" in text
+    assert "channels v9" in text and "P(somatic) >= 0.8 for SNVs, >= 0.8 for indels" in text
+    assert "2 training + 1 validation" in text
     assert "mean of 2 CNNs, seeds 3, 4" in text
     assert "| sim002 | 0.900 | 0.800 | 0.847 | 1.000 | 0.500 | 0.667 |" in text.splitlines()
 

@@ -42,6 +42,24 @@ def members(tmp_path_factory, examples) -> list[Path]:
     return paths
 
 
+def test_snvs_and_indels_get_the_threshold_best_for_each():
+    from genomeml.somatic.examples import FEATURES
+    from genomeml.train.somatic import choose_calling
+    # 20 SNVs: somatic ones at P 0.9, artifacts at P 0.7 -> any cut in (0.7, 0.9] is perfect for SNVs;
+    # 20 indels: somatic ones at P 0.6 -> only a cut at or below 0.6 finds them
+    p_som = np.array([0.9] * 10 + [0.7] * 10 + [0.6] * 10 + [0.05] * 10)
+    probs = np.stack([(1 - p_som) / 2, (1 - p_som) / 2, p_som], axis=1)
+    labels = np.array([2] * 10 + [0] * 10 + [2] * 10 + [0] * 10)
+    features = np.zeros((40, len(FEATURES)), dtype=np.float32)
+    features[:20, FEATURES.index("is_snv")] = 1
+    calling = choose_calling(labels, probs, features)
+    assert 0.7 < calling["min_somatic_probability"] <= 0.9
+    assert calling["min_somatic_probability_indel"] <= 0.6
+    assert calling["validation_snv_f1_by_threshold"][0.8] == 1.0
+    assert calling["validation_indel_f1_by_threshold"][0.8] == 0.0
+    assert calling["validation_somatic_f1_by_threshold"][0.8] == pytest.approx(2 * 0.5 / 1.5, abs=1e-4)
+
+
 def test_ensemble_predicts_the_mean_of_its_members(tmp_path, examples, members):
     import keras
 
@@ -52,7 +70,8 @@ def test_ensemble_predicts_the_mean_of_its_members(tmp_path, examples, members):
     assert card["training"]["seeds"] == [1, 2] and [m["seed"] for m in card["members"]] == [1, 2]
     assert card["architecture"].startswith("mean of 2 ")
     on_disk = json.loads(output.with_suffix(".json").read_text())
-    assert on_disk["calling"]["min_somatic_probability"] == card["calling"]["min_somatic_probability"]
+    for key in ("min_somatic_probability", "min_somatic_probability_indel"):
+        assert on_disk["calling"][key] == card["calling"][key]
     data = load_examples([examples])
     x, f = data["tensors"][:100], data["features"][:100]
     def predict(path: Path) -> np.ndarray:   # in this process: TensorFlow keeps the training threads

@@ -45,7 +45,7 @@ rule call_somatic_shard:
         tbi=f"{OUT}/somatic/{{pair}}/shards/{{shard}}.vcf.gz.tbi",
     params:
         regions=lambda w: gw.region_options(SOMATIC_SHARDS[int(w.shard)]),
-        options=gw.optional(SOMATIC, ["model", "min_somatic_prob"]),
+        options=gw.optional(SOMATIC, ["model", "min_somatic_prob", "min_somatic_prob_indel"]),
     threads: SOMATIC["threads"]
     resources:
         mem_mb=4000,
