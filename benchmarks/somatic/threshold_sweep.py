@@ -2,8 +2,9 @@
 
 Re-filters the calls run_genomeml.py wrote (INFO PSOM/PGERM/PREF: PASS when the somatic class
 wins with at least the threshold, as call-somatic decides) and scores them like run_genomeml.py.
-The shipped threshold is chosen on the recipe's own validation simulations; this table only
-shows users what --min-somatic-prob trades.
+The shipped thresholds (one for SNVs, one for indels) are chosen on the recipe's own validation
+simulations; this table only shows users what --min-somatic-prob trades (one threshold for both
+types, as that option alone sets).
 
     python benchmarks/somatic/threshold_sweep.py out/somatic_bench [--thresholds 0.5,0.65,0.75,0.85]
 """
