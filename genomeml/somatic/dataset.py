@@ -36,11 +36,17 @@ def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
 
 
 def load_examples(paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
-    """Concatenate example files, refusing any whose channel version differs from this code's."""
+    """Concatenate example files, refusing any whose channel version differs from this code's.
+
+    The tensors are written straight into one preallocated array: concatenating per-file parts
+    would hold every tensor twice, and the recipe's training set is several GB of them.
+    """
     expected = example_info()["channel_version"]
-    parts: dict[str, list[np.ndarray]] = {}
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise GenomemlError("no example files given")
+    sizes = []
     for path in paths:
-        path = Path(path)
         info_path = path.with_name(path.name[:-4] + ".example_info.json")
         if not path.exists():
             raise GenomemlError(f"{path}: examples file not found")
@@ -49,11 +55,23 @@ def load_examples(paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
             if version != expected:
                 raise GenomemlError(f"{path}: examples have channel version {version}, this genomeml makes {expected}")
         with np.load(path) as data:
+            sizes.append(len(data["labels"]))
+    tensors = None
+    parts: dict[str, list[np.ndarray]] = {}
+    offset = 0
+    for path, size in zip(paths, sizes):
+        with np.load(path) as data:
+            block = data["tensors"]
+            if tensors is None:
+                tensors = np.empty((sum(sizes), *block.shape[1:]), dtype=block.dtype)
+            if block.shape[0] != size or block.shape[1:] != tensors.shape[1:]:
+                raise GenomemlError(f"{path}: tensors of shape {block.shape}, expected {size} of {tensors.shape[1:]}")
+            tensors[offset:offset + size] = block
+            offset += size
             for key in data.files:
-                parts.setdefault(key, []).append(data[key])
-    if not parts:
-        raise GenomemlError("no example files given")
-    return {key: np.concatenate(value) for key, value in parts.items()}
+                if key != "tensors":
+                    parts.setdefault(key, []).append(data[key])
+    return {"tensors": tensors, **{key: np.concatenate(value) for key, value in parts.items()}}
 
 
 def alleles_of(data: dict[str, np.ndarray]) -> list[Allele]:

@@ -115,10 +115,11 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
         x_v, f_v = (strip_normal(valid["tensors"], valid["features"]) if tumor_only
                     else (valid["tensors"], valid["features"]))
         validation_data = ((x_v, f_v), valid["labels"].astype(np.int64))
-    history = model.fit((x_t, f_t), y_t, batch_size=batch_size, epochs=epochs, shuffle=True,
-                        class_weight={k: float(w) for k, w in enumerate(weights)},
-                        validation_data=validation_data, verbose=2 if log.isEnabledFor(logging.INFO) else 0)
-    metrics = {"train_loss": round(float(history.history["loss"][-1]), 4)}
+    from genomeml.train.batches import EpochLog, ShuffledBatches
+    batches = ShuffledBatches(x_t, f_t, y_t, weights, batch_size, epochs, seed)
+    progress = EpochLog(batches, log)
+    model.fit(batches, epochs=1, callbacks=[progress], verbose=0)
+    metrics = {"train_loss": round(progress.losses[-1], 4)}
     calling = {"min_somatic_probability": 0.5}
     if validation_data is not None:
         probs = model.predict(validation_data[0], batch_size=512, verbose=0)

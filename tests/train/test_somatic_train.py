@@ -107,3 +107,18 @@ def test_ensemble_refuses_a_member_without_card_and_no_validation(tmp_path, exam
     with pytest.raises(GenomemlError, match="validation examples"):
         ensemble_somatic(members, [], tmp_path / "out.keras")
     assert not (tmp_path / "out.keras").exists()
+
+
+def test_training_twice_from_one_seed_gives_the_same_model(tmp_path, examples, members):
+    import keras
+
+    from genomeml.train.somatic import train_somatic
+    again = tmp_path / "again.keras"
+    card = train_somatic([str(examples)], [str(examples)], again, epochs=1, seed=1, threads=2)
+    assert card["metrics"]["train_loss"] > 0
+    cards = [json.loads(p.with_suffix(".json").read_text()) for p in (members[0], again)]
+    assert cards[0]["metrics"] == cards[1]["metrics"] and cards[0]["calling"] == cards[1]["calling"]
+    data = load_examples([examples])
+    x, f = data["tensors"][:100], data["features"][:100]
+    weights = [keras.models.load_model(p, compile=False).predict((x, f), verbose=0) for p in (members[0], again)]
+    np.testing.assert_array_equal(weights[0], weights[1])
