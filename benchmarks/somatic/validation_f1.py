@@ -1,0 +1,70 @@
+#!/usr/bin/env python
+"""Somatic F1 of models on labeled examples, per variant type: how two models are compared on
+validation simulations that neither was trained on (never on benchmark data).
+
+    python benchmarks/somatic/validation_f1.py --model A.keras --model B.keras EX.npz ...
+
+For each model: SNV, indel and combined somatic F1 at the card's thresholds, and at the
+thresholds best for these examples (each type its own), with TP/FP/FN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from genomeml.models import card_path
+from genomeml.somatic.dataset import load_examples
+from genomeml.somatic.examples import FEATURES
+from genomeml.tf_import import deterministic_training
+from genomeml.train.somatic import choose_calling
+
+
+def counts(labels: np.ndarray, probs: np.ndarray, keep: np.ndarray, threshold: float) -> np.ndarray:
+    called = (np.argmax(probs, axis=1) == 2) & (probs[:, 2] >= threshold) & keep
+    truth = (labels == 2) & keep
+    tp = int((called & truth).sum())
+    return np.array([tp, int(called.sum()) - tp, int(truth.sum()) - tp])
+
+
+def f1(tp_fp_fn: np.ndarray) -> float:
+    tp, fp, fn = (int(x) for x in tp_fp_fn)
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def score(labels: np.ndarray, probs: np.ndarray, is_snv: np.ndarray, snv: float, indel: float) -> dict:
+    parts = {"snv": counts(labels, probs, is_snv, snv), "indel": counts(labels, probs, ~is_snv, indel)}
+    parts["all"] = parts["snv"] + parts["indel"]
+    return {k: {"f1": round(f1(v), 4), "tp_fp_fn": v.tolist()} for k, v in parts.items()} | \
+        {"thresholds": {"snv": snv, "indel": indel}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", action="append", required=True)
+    ap.add_argument("examples", nargs="+")
+    args = ap.parse_args()
+    _, keras = deterministic_training(2, 0)
+    import genomeml.somatic.model  # noqa: F401  (registers the custom layers)
+    data = load_examples(args.examples)
+    labels, is_snv = data["labels"].astype(np.int64), data["features"][:, FEATURES.index("is_snv")] > 0.5
+    report = {"examples": len(labels), "somatic": {"snv": int(((labels == 2) & is_snv).sum()),
+                                                    "indel": int(((labels == 2) & ~is_snv).sum())}}
+    for path in args.model:
+        probs = keras.models.load_model(path, compile=False).predict((data["tensors"], data["features"]),
+                                                                     batch_size=512, verbose=0)
+        calling = json.loads(card_path(Path(path)).read_text())["calling"]
+        card_snv = calling["min_somatic_probability"]
+        best = choose_calling(labels, probs, data["features"])
+        report[path] = {
+            "card": score(labels, probs, is_snv, card_snv, calling.get("min_somatic_probability_indel", card_snv)),
+            "best": score(labels, probs, is_snv, best["min_somatic_probability"],
+                          best["min_somatic_probability_indel"])}
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
