@@ -25,10 +25,13 @@ class CallSettings:
     min_somatic_probability: float = 0.5
     min_somatic_probability_indel: float | None = None   # None: the SNV threshold
 
+    @property
+    def indel_threshold(self) -> float:
+        indel = self.min_somatic_probability_indel
+        return self.min_somatic_probability if indel is None else indel
+
     def threshold(self, allele: Allele) -> float:
-        if allele.is_snv or self.min_somatic_probability_indel is None:
-            return self.min_somatic_probability
-        return self.min_somatic_probability_indel
+        return self.min_somatic_probability if allele.is_snv else self.indel_threshold
 
 
 def phred(p_error: float, cap: float = 99.0) -> float:
@@ -38,14 +41,12 @@ def phred(p_error: float, cap: float = 99.0) -> float:
 def header_lines(contigs: dict[str, int], samples: list[str], command: str, regions: str, model_name: str,
                  model_version: str, reference: str, settings: CallSettings = CallSettings()) -> list[str]:
     """The VCF header; ``regions`` is the canonical text of the called regions (io.regions.describe_regions)."""
-    indel = settings.min_somatic_probability_indel
-    indel = settings.min_somatic_probability if indel is None else indel
     meta = [
         f"##genomeml_command={command}",
         f"##{REGIONS_KEY}={regions}",
         f"##genomeml_model={model_name} version={model_version}",
         f"##genomeml_min_somatic_probability={settings.min_somatic_probability}",
-        f"##genomeml_min_somatic_probability_indel={indel}",
+        f"##genomeml_min_somatic_probability_indel={settings.indel_threshold}",
         f"##reference={reference}",
         '##FILTER=<ID=PASS,Description="Somatic mutation">',
         '##FILTER=<ID=GERMLINE,Description="Germline variant (present in the normal or inherited)">',

@@ -77,6 +77,15 @@ def choose_calling(labels: np.ndarray, probs: np.ndarray, features: np.ndarray) 
             "validation_snv_f1_by_threshold": snv_scores, "validation_indel_f1_by_threshold": indel_scores}
 
 
+def score_validation(model, valid: dict[str, np.ndarray], tumor_only: bool) -> tuple[dict, dict]:
+    """The card's validation class report and its "calling" entry (thresholds chosen on ``valid``)."""
+    x_v, f_v = (strip_normal(valid["tensors"], valid["features"]) if tumor_only
+                else (valid["tensors"], valid["features"]))
+    labels = valid["labels"].astype(np.int64)
+    probs = model.predict((x_v, f_v), batch_size=512, verbose=0)
+    return class_report(labels, np.argmax(probs, axis=1)), choose_calling(labels, probs, f_v)
+
+
 def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], output: str | os.PathLike,
                   tumor_only: bool = False, epochs: int = 12, batch_size: int = 128, seed: int = 1,
                   learning_rate: float = 2e-3, threads: int = 2, extra_card: dict | None = None) -> dict:
@@ -110,21 +119,14 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps, alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    validation_data = None
-    if valid is not None:
-        x_v, f_v = (strip_normal(valid["tensors"], valid["features"]) if tumor_only
-                    else (valid["tensors"], valid["features"]))
-        validation_data = ((x_v, f_v), valid["labels"].astype(np.int64))
     from genomeml.train.batches import EpochLog, ShuffledBatches
     batches = ShuffledBatches(x_t, f_t, y_t, weights, batch_size, epochs, seed)
     progress = EpochLog(batches, log)
     model.fit(batches, epochs=1, callbacks=[progress], verbose=0)
     metrics = {"train_loss": round(progress.losses[-1], 4)}
     calling = {"min_somatic_probability": 0.5}
-    if validation_data is not None:
-        probs = model.predict(validation_data[0], batch_size=512, verbose=0)
-        metrics["validation"] = class_report(validation_data[1], np.argmax(probs, axis=1))
-        calling = choose_calling(validation_data[1], probs, f_v)
+    if valid is not None:
+        metrics["validation"], calling = score_validation(model, valid, tumor_only)
     card = {
         "model_version": f"{__version__}",
         "architecture": "read-set CNN (per-read Conv2D 1x5 x2, per-sample mean/max pooling, Conv1D x2, dense)",
@@ -177,11 +179,7 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
     members = [keras.models.load_model(p, compile=False) for p in member_paths]
     model = average_models(members, *info["shape"], len(info["features"]), info["tumor_rows"], info["normal_rows"])
 
-    valid = load_examples(validation_files)
-    x_v, f_v = (strip_normal(valid["tensors"], valid["features"]) if tumor_only
-                else (valid["tensors"], valid["features"]))
-    labels = valid["labels"].astype(np.int64)
-    probs = model.predict((x_v, f_v), batch_size=512, verbose=0)
+    validation, calling = score_validation(model, load_examples(validation_files), tumor_only)
     first = cards[0]
     card = {
         **{k: v for k, v in first.items() if k not in ("training", "metrics", "calling")},
@@ -193,8 +191,8 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
                      "seeds": [c["training"]["seed"] for c in cards],
                      "seconds": round(sum(c["training"]["seconds"] for c in cards), 1),
                      "validation_files": [Path(p).name for p in validation_files], **(extra_card or {})},
-        "metrics": {"validation": class_report(labels, np.argmax(probs, axis=1))},
-        "calling": choose_calling(labels, probs, f_v),
+        "metrics": {"validation": validation},
+        "calling": calling,
     }
     save_model(model, card, output)
     return card
