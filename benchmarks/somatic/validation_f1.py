@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from genomeml.models import card_path
+from genomeml.somatic.call import call_settings
 from genomeml.somatic.dataset import load_examples
-from genomeml.somatic.examples import FEATURES
 from genomeml.tf_import import deterministic_training
-from genomeml.train.somatic import choose_calling
+from genomeml.train.somatic import choose_calling, snv_mask
 
 
 def counts(labels: np.ndarray, probs: np.ndarray, keep: np.ndarray, threshold: float) -> np.ndarray:
@@ -50,17 +50,16 @@ def main() -> None:
     _, keras = deterministic_training(2, 0)
     import genomeml.somatic.model  # noqa: F401  (registers the custom layers)
     data = load_examples(args.examples)
-    labels, is_snv = data["labels"].astype(np.int64), data["features"][:, FEATURES.index("is_snv")] > 0.5
+    labels, is_snv = data["labels"].astype(np.int64), snv_mask(data["features"])
     report = {"examples": len(labels), "somatic": {"snv": int(((labels == 2) & is_snv).sum()),
                                                     "indel": int(((labels == 2) & ~is_snv).sum())}}
     for path in args.model:
         probs = keras.models.load_model(path, compile=False).predict((data["tensors"], data["features"]),
                                                                      batch_size=512, verbose=0)
-        calling = json.loads(card_path(Path(path)).read_text())["calling"]
-        card_snv = calling["min_somatic_probability"]
+        card = call_settings(json.loads(card_path(Path(path)).read_text()))   # as call-somatic reads the card
         best = choose_calling(labels, probs, data["features"])
         report[path] = {
-            "card": score(labels, probs, is_snv, card_snv, calling.get("min_somatic_probability_indel", card_snv)),
+            "card": score(labels, probs, is_snv, card.min_somatic_probability, card.indel_threshold),
             "best": score(labels, probs, is_snv, best["min_somatic_probability"],
                           best["min_somatic_probability_indel"])}
     print(json.dumps(report, indent=2))

@@ -65,11 +65,16 @@ def choose_threshold(labels: np.ndarray, probs: np.ndarray) -> tuple[float, dict
     return best, scores
 
 
+def snv_mask(features: np.ndarray) -> np.ndarray:
+    """Which examples are SNVs (the rest are indels), from their feature rows."""
+    return features[:, FEATURES.index("is_snv")] > 0.5
+
+
 def choose_calling(labels: np.ndarray, probs: np.ndarray, features: np.ndarray) -> dict:
     """The card's "calling" entry: one PASS threshold for SNVs and one for indels, each the best for
     its own somatic F1 on the validation examples (a 2-read homopolymer indel and a 2-read SNV are
     not equally likely to be noise, so one cut need not suit both)."""
-    is_snv = features[:, FEATURES.index("is_snv")] > 0.5
+    is_snv = snv_mask(features)
     snv, snv_scores = choose_threshold(labels[is_snv], probs[is_snv])
     indel, indel_scores = choose_threshold(labels[~is_snv], probs[~is_snv])
     return {"min_somatic_probability": snv, "min_somatic_probability_indel": indel,
