@@ -100,7 +100,7 @@ class IlluminaProfile:
             tail_fraction=float(rng.uniform(0, 0.05)),
             dip_fraction=float(rng.uniform(0.002, 0.04)),
             hp_indel_base=float(10 ** rng.uniform(-4.5, -3.3)), hp_indel_growth=float(rng.uniform(0.3, 0.7)),
-            random_indel_rate=float(10 ** rng.uniform(-5, -4)),
+            random_indel_rate=float(10 ** rng.uniform(-5.7, -4)),
             ggc_error_rate=float(rng.uniform(0, 0.01)),
             damage_rate=float(rng.choice([0.0, 0.0, 10 ** rng.uniform(-4, -2.7)])),
             duplicate_rate=float(rng.uniform(0.0, 0.04)),
@@ -108,7 +108,8 @@ class IlluminaProfile:
             systematic_max=float(rng.uniform(0.02, 0.15)),
             salt=int(rng.integers(0, 2 ** 31)),
             # drawn last so the fields above keep the values older runs of the same seed had
-            stutter_base=float(10 ** rng.uniform(-3.3, -1.7)), stutter_growth=float(rng.uniform(0.1, 0.3)),
+            # down to PCR-free libraries: the real HG002 reads stutter less than any of the old range
+            stutter_base=float(10 ** rng.uniform(-4.3, -1.7)), stutter_growth=float(rng.uniform(0.1, 0.3)),
         )
 
     def as_dict(self) -> dict:
@@ -134,7 +135,10 @@ def pcr_stutter(fragment: str, profile: IlluminaProfile, rng: np.random.Generato
     is depends on its unit count and, through a salted hash of the repeat and its
     flanks, on the locus: real stutter varies several-fold between repeats of one length.
     """
-    tracts = [t for t in find_tracts(fragment, min_homopolymer=len(fragment) + 1) if t.period > 1]
+    # a homopolymer is also a run of its base doubled: it is left to the per-read homopolymer
+    # errors (one base at a time) instead of stuttering two bases at a time as a "dinucleotide"
+    tracts = [t for t in find_tracts(fragment, min_homopolymer=len(fragment) + 1)
+              if t.period > 1 and len(set(fragment[t.start:t.start + t.period])) > 1]
     if not tracts or profile.stutter_base <= 0:
         return fragment
     draws = rng.random((len(tracts), 3))

@@ -138,6 +138,14 @@ def test_pcr_stutter_changes_whole_units_more_often_in_longer_repeats():
     assert 4000 - long.get(0, 0) <= 4000 * 0.35      # capped
 
 
+def test_pcr_stutter_leaves_homopolymers_to_the_read_errors():
+    """A 16-base homopolymer is also an 8-unit run of its base doubled; it must not stutter two
+    bases at a time as a dinucleotide would (real HG002 reads show no such errors)."""
+    profile = IlluminaProfile(stutter_base=0.02, stutter_growth=0.25, salt=3)
+    assert _stutter_lengths("A", 16, profile, 2000, 4) == {0: 2000}
+    assert len(_stutter_lengths("AT", 8, profile, 2000, 4)) > 1
+
+
 def test_pcr_stutter_off_without_rate():
     rng = np.random.default_rng(2)
     fragment = _no_repeat_seq(rng, 50) + "TTTC" * 12 + _no_repeat_seq(rng, 50)
