@@ -128,7 +128,7 @@ def _stutter_lengths(unit: str, units: int, profile: IlluminaProfile, n: int, se
 
 
 def test_pcr_stutter_changes_whole_units_more_often_in_longer_repeats():
-    profile = IlluminaProfile(stutter_base=0.01, stutter_growth=0.25, salt=3)
+    profile = IlluminaProfile(stutter_base=0.0033, stutter_growth=0.25, salt=3)   # x3 for dinucleotides
     short = _stutter_lengths("CA", 4, profile, 4000, 1)
     long = _stutter_lengths("CA", 14, profile, 4000, 1)
     assert set(long) <= {-4, -2, 0, 2, 4}
@@ -144,6 +144,13 @@ def test_pcr_stutter_leaves_homopolymers_to_the_read_errors():
     profile = IlluminaProfile(stutter_base=0.02, stutter_growth=0.25, salt=3)
     assert _stutter_lengths("A", 16, profile, 2000, 4) == {0: 2000}
     assert len(_stutter_lengths("AT", 8, profile, 2000, 4)) > 1
+
+
+def test_pcr_stutter_slips_dinucleotides_more_than_longer_units():
+    profile = IlluminaProfile(stutter_base=0.01, stutter_growth=0.0, salt=3)
+    di = _stutter_lengths("CA", 6, profile, 4000, 5)
+    tetra = _stutter_lengths("CATG", 6, profile, 4000, 5)
+    assert 4000 - di.get(0, 0) > 2 * (4000 - tetra.get(0, 0)) > 0
 
 
 def test_pcr_stutter_off_without_rate():
