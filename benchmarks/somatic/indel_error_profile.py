@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pysam
 
+from genomeml.io.regions import parse_region
 from genomeml.simulate.genome import find_tracts
 
 FLANK = 2          # a read must cover this many reference bases on each side of the repeat
@@ -72,12 +73,9 @@ def read_indels(bam_path: str, contig: str, start: int, end: int) -> tuple[np.nd
             ends.append(read.reference_end)
             pos = read.reference_start
             for op, length in read.cigartuples:
-                if op == 1:
+                if op in (1, 2):
                     events.append(pos)
-                elif op == 2:
-                    events.append(pos)
-                    pos += length
-                elif op in (0, 3, 7, 8):
+                if op in (0, 2, 3, 7, 8):
                     pos += length
     return np.array(starts, np.int64), np.array(ends, np.int64), np.array(events, np.int64)
 
@@ -119,32 +117,30 @@ def outside_rate(tracts: dict[str, Tracts], starts: np.ndarray, ends: np.ndarray
 
 def profile(bam_path: str, ref_path: str, region: str, max_fraction: float) -> dict:
     """Per class and repeat length: repeats used, read spans, indel events and their rate."""
-    contig, _, span = region.partition(":")
     with pysam.FastaFile(ref_path) as fasta:
-        if span:
-            begin, finish = (int(x.replace(",", "")) for x in span.split("-"))
-            begin -= 1
-        else:
-            begin, finish = 0, fasta.get_reference_length(contig)
-        seq = fasta.fetch(contig, begin, finish)
-    starts, ends, events = read_indels(bam_path, contig, begin, finish)
+        where = parse_region(region, dict(zip(fasta.references, fasta.lengths)))
+        seq = fasta.fetch(where.contig, where.start, where.end)
+    starts, ends, events = read_indels(bam_path, where.contig, where.start, where.end)
+    tracts_by_class = region_tracts(seq, where.start)
     result = {}
-    for name, tracts in region_tracts(seq, begin).items():
+    for name, tracts in tracts_by_class.items():
         spans, hits = per_tract_counts(tracts, starts, ends, events)
-        usable = (spans >= 5) & (hits <= max_fraction * spans)
-        rows = {}
+        covered = spans >= 5
+        germline = covered & (hits > max_fraction * spans)
         cap = 14 if name == "homopolymer" else 10
+        binned = np.minimum(tracts.units, cap)
+        rows = {}
         for units in range(int(tracts.units.min(initial=0)), cap + 1):
-            chosen = usable & (np.minimum(tracts.units, cap) == units)
+            chosen = covered & ~germline & (binned == units)
             if not chosen.any():
                 continue
             s, h = int(spans[chosen].sum()), int(hits[chosen].sum())
             rows[f"{units}+" if units == cap else str(units)] = {
-                "repeats": int(chosen.sum()), "germline_excluded": int(((spans >= 5) & ~usable & (np.minimum(tracts.units, cap) == units)).sum()),
-                "read_spans": s, "indels": h, "rate": h / s if s else 0.0}
+                "repeats": int(chosen.sum()), "germline_excluded": int((germline & (binned == units)).sum()),
+                "read_spans": s, "indels": h, "rate": h / s}
         result[name] = rows
     result["reads"] = int(len(starts))
-    result["outside_repeats"] = outside_rate(region_tracts(seq, begin), starts, ends, events)
+    result["outside_repeats"] = outside_rate(tracts_by_class, starts, ends, events)
     return result
 
 
