@@ -398,6 +398,27 @@ def test_cli_summary_counts_truth_inside_the_regions_only(cli_run, truth):
     assert summary["somatic_truth_without_candidate"] == 0     # see test_labels_on_bundled_data
 
 
+def test_summary_counts_truth_the_reads_do_not_show(tmp_path, sub):
+    """A truth mutation no read carries (too few reads in a real run) is counted, not dropped."""
+    taken = {a.pos for a in sub.alleles}
+    pos = next(p for p in range(SUB.start + 5000, SUB.end) if all(abs(p - q) > 20 for q in taken))
+    ref = pysam.FastaFile(str(REF_FA)).fetch(CONTIG, pos, pos + 1)
+    truth = tmp_path / "somatic.vcf.gz"
+    with pysam.VariantFile(str(DATA / "truth.somatic.vcf.gz")) as src, \
+            pysam.VariantFile(str(truth), "wz", header=src.header) as dst:
+        records = [r for r in src if SUB.start <= r.pos - 1 < SUB.end]
+        extra = dst.new_record(contig=CONTIG, start=pos, alleles=(ref, "A" if ref != "A" else "C"))
+        for record in sorted(records + [extra], key=lambda r: r.pos):
+            dst.write(record)
+    pysam.tabix_index(str(truth), preset="vcf", force=True)
+    summary = make_examples(str(REF_FA), str(DATA / "tumor.bam"), str(DATA / "normal.bam"), tmp_path / "ex.npz",
+                            regions=[str(SUB)], truth_somatic=str(truth),
+                            truth_germline=str(DATA / "truth.germline.vcf.gz"))
+    assert summary["somatic_truth"] == len(records) + 1
+    assert summary["somatic_truth_without_candidate"] == 1
+    assert summary["somatic"] == len(records)
+
+
 # ----------------------------------------------------------------------------- contig ends
 @pytest.fixture(scope="module")
 def edge_inputs(tmp_path_factory):
