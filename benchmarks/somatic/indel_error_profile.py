@@ -80,6 +80,13 @@ def read_indels(bam_path: str, contig: str, start: int, end: int) -> tuple[np.nd
     return np.array(starts, np.int64), np.array(ends, np.int64), np.array(events, np.int64)
 
 
+def tract_of(tracts: Tracts, events: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the repeat each event falls in (widened by ``pad`` each side) and whether it does."""
+    idx = np.searchsorted(tracts.starts - pad, events, side="right") - 1
+    inside = (idx >= 0) & (events <= tracts.ends[np.clip(idx, 0, None)] + pad)
+    return idx, inside
+
+
 def per_tract_counts(tracts: Tracts, starts: np.ndarray, ends: np.ndarray,
                      events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Reads spanning each repeat and indel events inside each repeat.
@@ -95,8 +102,7 @@ def per_tract_counts(tracts: Tracts, starts: np.ndarray, ends: np.ndarray,
     np.add.at(diff, lo[ok], 1)
     np.add.at(diff, hi[ok], -1)
     spans = np.cumsum(diff)[:n]
-    idx = np.searchsorted(tracts.starts, events, side="right") - 1
-    inside = (idx >= 0) & (events <= tracts.ends[np.clip(idx, 0, None)])
+    idx, inside = tract_of(tracts, events)
     hits = np.bincount(idx[inside], minlength=n)[:n]
     return spans, hits
 
@@ -106,10 +112,9 @@ def outside_rate(tracts: dict[str, Tracts], starts: np.ndarray, ends: np.ndarray
     instrument's background indel rate, which repeat-free sequence shows."""
     inside = np.zeros(len(events), bool)
     for t in tracts.values():
-        idx = np.searchsorted(t.starts - FLANK, events, side="right") - 1
-        inside |= (idx >= 0) & (events <= t.ends[np.clip(idx, 0, None)] + FLANK)
+        inside |= tract_of(t, events, FLANK)[1]
     # a germline indel shows in many reads at one position: keep positions with at most 2
-    positions, counts = np.unique(events[~inside], return_counts=True)
+    _, counts = np.unique(events[~inside], return_counts=True)
     errors = int(counts[counts <= 2].sum())
     bases = int((ends - starts).sum())
     return {"indels": errors, "read_bases": bases, "rate": errors / max(bases, 1)}
