@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from genomeml.models import card_path
-from genomeml.somatic.call import call_settings, feature_columns
+from genomeml.somatic.call import call_settings
 from genomeml.somatic.dataset import load_examples
 from genomeml.tf_import import deterministic_training
 from genomeml.train.somatic import choose_calling, snv_mask
@@ -54,11 +54,9 @@ def main() -> None:
     report = {"examples": len(labels), "somatic": {"snv": int(((labels == 2) & is_snv).sum()),
                                                     "indel": int(((labels == 2) & ~is_snv).sum())}}
     for path in args.model:
-        raw_card = json.loads(card_path(Path(path)).read_text())
-        features = data["features"][:, feature_columns(raw_card, Path(path))]
-        probs = keras.models.load_model(path, compile=False).predict((data["tensors"], features),
+        probs = keras.models.load_model(path, compile=False).predict((data["tensors"], data["features"]),
                                                                      batch_size=512, verbose=0)
-        card = call_settings(raw_card)   # as call-somatic reads the card
+        card = call_settings(json.loads(card_path(Path(path)).read_text()))   # as call-somatic reads the card
         best = choose_calling(labels, probs, data["features"])
         report[path] = {
             "card": score(labels, probs, is_snv, card.min_somatic_probability, card.indel_threshold),

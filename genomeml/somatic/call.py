@@ -41,25 +41,10 @@ def default_model(tumor_only: bool) -> str:
 def check_channels(card: dict, model_path: Path) -> None:
     """DeepVariant's rule: a model refuses tensors whose channels it was not trained on."""
     info = example_info()
-    if card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]:
+    if (card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]
+            or card.get("features") != info["features"]):
         raise GenomemlError(f"{model_path}: model expects channel version {card.get('channel_version')} "
                             f"shape {card.get('shape')}; this genomeml makes {info['channel_version']} {info['shape']}")
-    feature_columns(card, model_path)
-
-
-def feature_columns(card: dict, model_path: Path) -> list[int]:
-    """Which of this genomeml's count features the model takes, in its order.
-
-    Features are only ever added, so a model trained before a feature existed still runs on
-    the columns it knows; one that needs a feature this genomeml lacks is refused.
-    """
-    names = list(example_info()["features"])
-    wanted = card.get("features") or []
-    missing = [name for name in wanted if name not in names]
-    if missing or not wanted:
-        raise GenomemlError(f"{model_path}: model expects count features this genomeml does not make: "
-                            f"{', '.join(missing) or 'none listed in its card'}")
-    return [names.index(name) for name in wanted]
 
 
 def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
@@ -97,7 +82,6 @@ def call_somatic(req: CallRequest) -> dict:
     settings = call_settings(model_ref.card, req.min_somatic_probability, req.min_somatic_probability_indel)
     from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
     predictor = Predictor(model_ref.path)
-    columns = feature_columns(model_ref.card, model_ref.path)
     samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
     header = header_lines(inputs.contigs, samples, canonical_command(req),
                           describe_regions(inputs.regions, inputs.contigs), model_ref.name,
@@ -109,7 +93,8 @@ def call_somatic(req: CallRequest) -> dict:
         stats["examples_s"] += time.perf_counter() - clock
         if len(batch):
             t0 = time.perf_counter()
-            probs = predictor.predict(batch.tensors, batch.features[:, columns])
+            features = batch.features
+            probs = predictor.predict(batch.tensors, features)
             stats["inference_s"] += time.perf_counter() - t0
             for i, allele in enumerate(batch.alleles):
                 line = record_line(allele, probs[i], batch.tumor[i], batch.normal[i], settings)

@@ -33,11 +33,9 @@ FEATURES = ("tumor_depth", "tumor_alt", "tumor_vaf", "tumor_alt_forward_fraction
             "normal_vaf", "normal_present", "is_snv", "is_insertion", "is_deletion", "indel_length",
             "homopolymer_length", "tumor_other_alt_fraction", "tumor_alt_mean_bq", "tumor_alt_low_bq_fraction",
             "tumor_alt_mean_mapq", "normal_clipped_fraction", "tumor_alt_adjacent_mismatch_fraction",
-            "tumor_ref_adjacent_mismatch_fraction", "tumor_nearby_indel_vaf", "normal_nearby_indel_vaf",
-            "indel_unit_length", "indel_unit_copies")
+            "tumor_ref_adjacent_mismatch_fraction", "tumor_nearby_indel_vaf", "normal_nearby_indel_vaf")
 ADJACENT = 3        # columns either side of an allele where a carrier's mismatches hint at another alignment
 NEARBY_INDEL = 10   # bp within which another indel allele can be what a few reads really carry
-MAX_REPEAT_SPAN = 100   # bp scanned each side of an indel for copies of its unit
 LABELS = ("reference", "germline", "somatic")
 FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
 
@@ -90,43 +88,6 @@ def _homopolymer_length(seq: str, i: int) -> int:
     return k - j
 
 
-def indel_unit(sequence: str) -> str:
-    """The shortest unit whose repeats make up ``sequence`` (CAGCAG -> CAG, TCTTTC -> TCTTTC)."""
-    n = len(sequence)
-    for period in range(1, n + 1):
-        if n % period == 0 and sequence[:period] * (n // period) == sequence:
-            return sequence[:period]
-    return sequence
-
-
-def indel_repeat(ref_seq: str, i: int, allele: Allele) -> tuple[int, float]:
-    """An indel's repeat unit length and how many copies of that unit the reference has there.
-
-    Replication slippage (PCR stutter) adds or removes whole units of the tract it happens in,
-    so a 4-read loss of one CAG unit from a 9-copy CAG tract is likely noise while the same
-    reads losing a base no repeat explains are not; the base-by-base homopolymer length misses
-    every repeat of period 2 and more. Copies are counted from the anchor ``ref_seq[i]``:
-    bases after it matching the unit in phase, plus bases before it matching in phase backwards
-    (as GATK's RU/RPA annotations do). SNVs get (0, 0).
-    """
-    if not allele.is_indel:
-        return 0, 0.0
-    changed = allele.alt[1:] if len(allele.alt) > len(allele.ref) else allele.ref[1:]
-    unit = indel_unit(changed)
-    period = len(unit)
-    tiled = np.frombuffer((unit * (MAX_REPEAT_SPAN // period + 2)).encode(), dtype=np.uint8)
-    after = np.frombuffer(ref_seq[i + 1:i + 1 + MAX_REPEAT_SPAN].encode(), dtype=np.uint8)
-    before = np.frombuffer(ref_seq[max(0, i + 1 - MAX_REPEAT_SPAN):i + 1].encode(), dtype=np.uint8)[::-1]
-    backwards = tiled[::-1][:len(before)]   # the unit read backwards from its last base
-    return period, (_matching_run(after, tiled[:len(after)]) + _matching_run(before, backwards)) / period
-
-
-def _matching_run(seq: np.ndarray, pattern: np.ndarray) -> int:
-    """How many leading bases of ``seq`` equal ``pattern``."""
-    mismatch = np.flatnonzero(seq != pattern)
-    return int(mismatch[0]) if len(mismatch) else len(seq)
-
-
 def _site_counts(counts: AlleleCounts | None, allele: Allele, ref_seq: str, offset: int) -> tuple[SiteCounts, int, int]:
     """Depth, ref and alt read counts at a candidate, plus alt (forward, reverse)."""
     if counts is None:
@@ -155,11 +116,6 @@ def _features(allele: Allele, tumor: SiteCounts, t_fwd: int, normal: SiteCounts 
         float(len(allele.alt) < len(allele.ref)), min(indel_len, 20) / 20,
         min(_homopolymer_length(ref_seq, allele.pos - offset), 20) / 20, other_alt / max(tumor.depth, 1),
     ], dtype=np.float32)
-
-
-def _repeat_features(allele: Allele, ref_seq: str, offset: int) -> np.ndarray:
-    period, copies = indel_repeat(ref_seq, allele.pos - offset, allele)
-    return np.array([min(period, 20) / 20, min(copies, 20.0) / 20], dtype=np.float32)
 
 
 def _window(seq: str, start: int, width: int) -> str:
@@ -297,8 +253,7 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
         other = alleles_at[allele.pos] - 1
         nearby = [tumor.nearby.max_vaf(allele), normal.nearby.max_vaf(allele) if normal is not None else 0.0]
         features[k] = np.concatenate([_features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other),
-                                      _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32),
-                                      _repeat_features(allele, ref_seq, offset)])
+                                      _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32)])
         tumor_counts.append(t_counts)
         normal_counts.append(n_counts)
     return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts)

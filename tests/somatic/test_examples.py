@@ -20,8 +20,7 @@ from genomeml.pileup.alleles import Allele
 from genomeml.pileup.encode import CHANNEL_VERSION, CHANNELS, reference_codes, reference_row
 from genomeml.somatic.dataset import alleles_of, load_examples, save_examples
 from genomeml.somatic.examples import (FEATURES, FETCH_PAD, HALF_WIDTH, NORMAL_ROWS, ROWS, TUMOR_ROWS, WIDTH,
-                                       ExampleBatch, ExampleSettings, example_info, indel_repeat, indel_unit,
-                                       make_shard_examples)
+                                       ExampleBatch, ExampleSettings, example_info, make_shard_examples)
 from genomeml.somatic.labels import GERMLINE, REFERENCE, SOMATIC, label_alleles, truth_keys
 from genomeml.somatic.make_examples import make_examples
 
@@ -346,10 +345,6 @@ def test_load_refuses_other_channel_version_and_bad_paths(tmp_path, sub):
     info_path.write_text(json.dumps({**info, "channel_version": "somatic-pileup-v0"}))
     with pytest.raises(GenomemlError, match="somatic-pileup-v0"):
         load_examples([path])
-    # examples made before the repeat features were added are refused, naming what is missing
-    info_path.write_text(json.dumps({**info, "features": list(FEATURES[:-2])}))
-    with pytest.raises(GenomemlError, match="indel_unit_length, indel_unit_copies added since"):
-        load_examples([path])
     with pytest.raises(GenomemlError, match="not found"):
         load_examples([tmp_path / "missing.npz"])
     with pytest.raises(GenomemlError):
@@ -501,41 +496,3 @@ def test_nearby_indel_vaf_is_the_largest_other_indel_within_reach():
     nearby = _NearbyIndels(counts)
     assert nearby.max_vaf(candidate) == pytest.approx(0.5)
     assert nearby.max_vaf(Allele("c", 5, "C", "T")) == 0.0
-
-
-@pytest.mark.parametrize("sequence,unit", [("CAGCAG", "CAG"), ("TCTTTC", "TCTTTC"), ("AAAA", "A"), ("AT", "AT"),
-                                           ("ATATA", "ATATA")])
-def test_indel_unit_is_the_shortest_repeating_unit(sequence, unit):
-    assert indel_unit(sequence) == unit
-
-
-#        index  0123456789012345678
-REPEATS = "GGGTCAGCAGCAGCAGTTT"   # four CAG copies from index 4
-
-
-@pytest.mark.parametrize("allele,expected", [
-    (Allele("c", 3, "TCAG", "T"), (3, 4.0)),      # one CAG lost from the 4-copy tract: stutter-like
-    (Allele("c", 3, "T", "TCAG"), (3, 4.0)),      # one gained
-    (Allele("c", 6, "GCAG", "G"), (3, 4.0)),      # anchored inside the tract: copies before it count too
-    (Allele("c", 3, "T", "TA"), (1, 0.0)),        # an insertion no repeat explains
-    (Allele("c", 3, "TCA", "T"), (2, 1.0)),       # not a whole CAG unit: only the lost CA itself
-    (Allele("c", 16, "TT", "T"), (1, 3.0)),       # homopolymer at the contig end (runs off the sequence)
-    (Allele("c", 3, "T", "C"), (0, 0.0)),         # SNVs have no unit
-])
-def test_indel_repeat_counts_reference_copies_of_the_unit(allele, expected):
-    period, copies = indel_repeat(REPEATS, allele.pos, allele)
-    assert (period, round(copies, 3)) == expected
-
-
-def test_repeat_features_in_examples(sub):
-    """On real examples the two features follow from the reference: zero for SNVs, unit length and
-    copies for indels, with a stuttered homopolymer deletion counting its whole run."""
-    reference = pysam.FastaFile(str(REF_FA)).fetch(CONTIG)
-    unit, copies = sub.features[:, F["indel_unit_length"]], sub.features[:, F["indel_unit_copies"]]
-    snv = np.array([a.is_snv for a in sub.alleles])
-    assert snv.any() and (~snv).any()
-    assert (unit[snv] == 0).all() and (copies[snv] == 0).all()
-    for k in np.flatnonzero(~snv):
-        period, n = indel_repeat(reference, sub.alleles[k].pos, sub.alleles[k])
-        assert unit[k] == pytest.approx(min(period, 20) / 20) and copies[k] == pytest.approx(min(n, 20) / 20)
-        assert period >= 1 and (n >= 1 or len(sub.alleles[k].alt) > len(sub.alleles[k].ref))
