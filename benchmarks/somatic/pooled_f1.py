@@ -1,0 +1,81 @@
+#!/usr/bin/env python
+"""F1 pooled over several benchmark sets, and the indels one caller finds that the other misses.
+
+    python benchmarks/somatic/pooled_f1.py OUT [--sets hs37d5_60x40x,hs37d5_60x40x_seed2,...]
+
+One 750-kb set holds about 90 somatic indels, so one indel moves its indel F1 by about 0.005:
+whether genomeml "beats" freebayes on one set is mostly which low-VAF indels got two reads.
+Summing TP/FP/FN over sets drawn the same way, and counting the truth indels found by exactly
+one of the two callers (a paired comparison, as McNemar's test), says more than any set alone.
+Reads OUT of run_all.sh + run_genomeml.py (eval JSONs and PASS VCFs already there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pysam
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from validation_f1 import f1  # noqa: E402  (one F1 formula for the benchmark scripts)
+
+DEFAULT_SETS = ("hs37d5_60x40x", "hs37d5_60x40x_seed2", "hs37d5_60x40x_seed3", "hs37d5_60x40x_seed4",
+                "hs37d5_60x40x_seed5", "hs37d5_60x40x_seed6")
+TOOLS = {"genomeml": "genomeml/{set}/eval.json", "freebayes": "peers/{set}/freebayes/somatic.eval.json",
+         "bcftools": "peers/{set}/bcftools/somatic.eval.json"}
+PASS_VCF = {"genomeml": "genomeml/{set}/calls.vcf.gz", "freebayes": "peers/{set}/freebayes/somatic.pass.vcf.gz"}
+
+
+def sign_test(a: int, b: int) -> float:
+    """Two-sided exact sign test of a against b discordant pairs (McNemar's exact test)."""
+    n = a + b
+    tail = sum(math.comb(n, i) for i in range(min(a, b) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def pass_indels(path: Path) -> set[tuple[str, int, str, str]]:
+    with pysam.VariantFile(str(path)) as vcf:
+        return {(r.chrom, r.pos, r.ref, r.alts[0]) for r in vcf
+                if list(r.filter.keys()) == ["PASS"] and len(r.ref) != len(r.alts[0])}
+
+
+def truth_indels(bench: Path) -> list[tuple[str, int, str, str]]:
+    """Truth indels inside confident.bed (as `genomeml evaluate somatic` scores them), normalized as written."""
+    bed = [line.split()[:3] for line in (bench / "confident.bed").read_text().splitlines() if line.strip()]
+    with pysam.VariantFile(str(bench / "truth.somatic.vcf.gz")) as vcf:
+        return [(r.chrom, r.pos, r.ref, r.alts[0]) for r in vcf if len(r.ref) != len(r.alts[0])
+                and any(c == r.chrom and int(a) < r.pos <= int(b) for c, a, b in bed)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--sets", default=",".join(DEFAULT_SETS))
+    args = ap.parse_args()
+    sets = args.sets.split(",")
+    pooled = {(tool, kind): [0, 0, 0] for tool in TOOLS for kind in ("snv", "indel")}
+    paired = {"both": 0, "genomeml_only": 0, "freebayes_only": 0, "neither": 0}
+    for name in sets:
+        for tool, pattern in TOOLS.items():
+            report = json.loads((args.out / pattern.format(set=name)).read_text())
+            for kind in ("snv", "indel"):
+                for i, key in enumerate(("tp", "fp", "fn")):
+                    pooled[tool, kind][i] += report[kind][key]
+        found = {tool: pass_indels(args.out / pattern.format(set=name)) for tool, pattern in PASS_VCF.items()}
+        for indel in truth_indels(args.out / "sets" / name):
+            g, f = indel in found["genomeml"], indel in found["freebayes"]
+            paired["both" if g and f else "genomeml_only" if g else "freebayes_only" if f else "neither"] += 1
+    rows = {f"{tool} {kind}": {"tp_fp_fn": counts, "f1": round(f1(np.array(counts)), 4)}
+            for (tool, kind), counts in pooled.items()}
+    p_value = round(sign_test(paired["genomeml_only"], paired["freebayes_only"]), 3)
+    print(json.dumps({"sets": sets, "pooled": rows, "truth_indels_found_by": paired,
+                      "sign_test_p_genomeml_vs_freebayes": p_value}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
