@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pysam
+
+from genomeml.evaluate.somatic import load_scored, variant_type
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from validation_f1 import f1  # noqa: E402  (one F1 formula for the benchmark scripts)
@@ -38,20 +39,6 @@ def sign_test(a: int, b: int) -> float:
     return min(1.0, 2 * tail)
 
 
-def pass_indels(path: Path) -> set[tuple[str, int, str, str]]:
-    with pysam.VariantFile(str(path)) as vcf:
-        return {(r.chrom, r.pos, r.ref, r.alts[0]) for r in vcf
-                if list(r.filter.keys()) == ["PASS"] and len(r.ref) != len(r.alts[0])}
-
-
-def truth_indels(bench: Path) -> list[tuple[str, int, str, str]]:
-    """Truth indels inside confident.bed (as `genomeml evaluate somatic` scores them), normalized as written."""
-    bed = [line.split()[:3] for line in (bench / "confident.bed").read_text().splitlines() if line.strip()]
-    with pysam.VariantFile(str(bench / "truth.somatic.vcf.gz")) as vcf:
-        return [(r.chrom, r.pos, r.ref, r.alts[0]) for r in vcf if len(r.ref) != len(r.alts[0])
-                and any(c == r.chrom and int(a) < r.pos <= int(b) for c, a, b in bed)]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out", type=Path)
@@ -66,8 +53,13 @@ def main() -> None:
             for kind in ("snv", "indel"):
                 for i, key in enumerate(("tp", "fp", "fn")):
                     pooled[tool, kind][i] += report[kind][key]
-        found = {tool: pass_indels(args.out / pattern.format(set=name)) for tool, pattern in PASS_VCF.items()}
-        for indel in truth_indels(args.out / "sets" / name):
+        bench = args.out / "sets" / name
+        scored = {tool: load_scored(bench / "truth.somatic.vcf.gz", args.out / pattern.format(set=name),
+                                    bench / "ref.fa", bench / "confident.bed")   # as `evaluate somatic` matches
+                  for tool, pattern in PASS_VCF.items()}
+        truth = scored["genomeml"][0]
+        found = {tool: calls for tool, (_, calls) in scored.items()}
+        for indel in (key for key in truth if variant_type(key) == "indel"):
             g, f = indel in found["genomeml"], indel in found["freebayes"]
             paired["both" if g and f else "genomeml_only" if g else "freebayes_only" if f else "neither"] += 1
     rows = {f"{tool} {kind}": {"tp_fp_fn": counts, "f1": round(f1(np.array(counts)), 4)}

@@ -142,6 +142,15 @@ def _split(keys: Iterable[Key], kind: str) -> int:
     return sum(1 for key in keys if variant_type(key) == kind)
 
 
+def load_scored(truth: str | os.PathLike, calls: str | os.PathLike, ref: str | os.PathLike,
+                bed: str | os.PathLike | None = None) -> tuple[dict[Key, VcfVariant], set[Key]]:
+    """The truth variants and PASS call keys a score compares: normalized alike, inside ``bed``."""
+    with Reference(ref) as reference:  # validates the FASTA and builds the .fai bcftools needs
+        regions = _RegionIndex(read_bed(bed, reference.contigs)) if bed is not None else None
+    return (_load(truth, ref, pass_only=True, regions=regions),
+            set(_load(calls, ref, pass_only=True, regions=regions)))
+
+
 def evaluate_somatic(truth: str | os.PathLike, calls: str | os.PathLike, ref: str | os.PathLike,
                      bed: str | os.PathLike | None = None, germline: str | os.PathLike | None = None,
                      min_vaf: float | None = None) -> dict:
@@ -155,10 +164,7 @@ def evaluate_somatic(truth: str | os.PathLike, calls: str | os.PathLike, ref: st
     """
     if min_vaf is not None and not 0.0 <= min_vaf <= 1.0:
         raise GenomemlError(f"--min-vaf must be between 0 and 1, got {min_vaf}")
-    with Reference(ref) as reference:  # validates the FASTA and builds the .fai bcftools needs
-        regions = _RegionIndex(read_bed(bed, reference.contigs)) if bed is not None else None
-    all_truth = _load(truth, ref, pass_only=True, regions=regions)
-    call_keys = set(_load(calls, ref, pass_only=True, regions=regions))
+    all_truth, call_keys = load_scored(truth, calls, ref, bed)
 
     low: set[Key] = set()
     if min_vaf is not None:
