@@ -46,6 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     sets = args.sets.split(",")
     pooled = {(tool, kind): [0, 0, 0] for tool in TOOLS for kind in ("snv", "indel")}
+    indel_by_vaf: dict[str, dict[str, list[int]]] = {tool: {} for tool in TOOLS}   # bin -> [found, truth]
     paired = {"both": 0, "genomeml_only": 0, "freebayes_only": 0, "neither": 0}
     for name in sets:
         for tool, pattern in TOOLS.items():
@@ -53,6 +54,10 @@ def main() -> None:
             for kind in ("snv", "indel"):
                 for i, key in enumerate(("tp", "fp", "fn")):
                     pooled[tool, kind][i] += report[kind][key]
+            for vaf_bin in report["by_vaf"]:
+                counts = indel_by_vaf[tool].setdefault(f"[{vaf_bin['vaf_min']},{vaf_bin['vaf_max']})", [0, 0])
+                counts[0] += vaf_bin["indel_tp"]
+                counts[1] += vaf_bin["indel_truth"]
         bench = args.out / "sets" / name
         scored = {tool: load_scored(bench / "truth.somatic.vcf.gz", args.out / pattern.format(set=name),
                                     bench / "ref.fa", bench / "confident.bed")   # as `evaluate somatic` matches
@@ -65,7 +70,8 @@ def main() -> None:
     rows = {f"{tool} {kind}": {"tp_fp_fn": counts, "f1": round(f1(np.array(counts)), 4)}
             for (tool, kind), counts in pooled.items()}
     p_value = round(sign_test(paired["genomeml_only"], paired["freebayes_only"]), 3)
-    print(json.dumps({"sets": sets, "pooled": rows, "truth_indels_found_by": paired,
+    print(json.dumps({"sets": sets, "pooled": rows, "indels_found_by_vaf": indel_by_vaf,
+                      "truth_indels_found_by": paired,
                       "sign_test_p_genomeml_vs_freebayes": p_value}, indent=2))
 
 
