@@ -59,11 +59,9 @@ def main() -> None:
                 counts[0] += vaf_bin["indel_tp"]
                 counts[1] += vaf_bin["indel_truth"]
         bench = args.out / "sets" / name
-        scored = {tool: load_scored(bench / "truth.somatic.vcf.gz", args.out / pattern.format(set=name),
-                                    bench / "ref.fa", bench / "confident.bed")   # as `evaluate somatic` matches
-                  for tool, pattern in PASS_VCF.items()}
-        truth = scored["genomeml"][0]
-        found = {tool: calls for tool, (_, calls) in scored.items()}
+        truth, *calls = load_scored(bench / "ref.fa", bench / "confident.bed", bench / "truth.somatic.vcf.gz",
+                                    *(args.out / pattern.format(set=name) for pattern in PASS_VCF.values()))
+        found = dict(zip(PASS_VCF, calls))   # matched as `genomeml evaluate somatic` matches them
         for indel in (key for key in truth if variant_type(key) == "indel"):
             g, f = indel in found["genomeml"], indel in found["freebayes"]
             paired["both" if g and f else "genomeml_only" if g else "freebayes_only" if f else "neither"] += 1

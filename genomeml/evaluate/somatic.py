@@ -142,13 +142,13 @@ def _split(keys: Iterable[Key], kind: str) -> int:
     return sum(1 for key in keys if variant_type(key) == kind)
 
 
-def load_scored(truth: str | os.PathLike, calls: str | os.PathLike, ref: str | os.PathLike,
-                bed: str | os.PathLike | None = None) -> tuple[dict[Key, VcfVariant], set[Key]]:
-    """The truth variants and PASS call keys a score compares: normalized alike, inside ``bed``."""
+def load_scored(ref: str | os.PathLike, bed: str | os.PathLike | None,
+                *vcfs: str | os.PathLike) -> list[dict[Key, VcfVariant]]:
+    """The PASS variants of each VCF (truth and calls) as a score compares them: normalized alike,
+    inside ``bed``, keyed for matching."""
     with Reference(ref) as reference:  # validates the FASTA and builds the .fai bcftools needs
         regions = _RegionIndex(read_bed(bed, reference.contigs)) if bed is not None else None
-    return (_load(truth, ref, pass_only=True, regions=regions),
-            set(_load(calls, ref, pass_only=True, regions=regions)))
+    return [_load(path, ref, pass_only=True, regions=regions) for path in vcfs]
 
 
 def evaluate_somatic(truth: str | os.PathLike, calls: str | os.PathLike, ref: str | os.PathLike,
@@ -164,7 +164,8 @@ def evaluate_somatic(truth: str | os.PathLike, calls: str | os.PathLike, ref: st
     """
     if min_vaf is not None and not 0.0 <= min_vaf <= 1.0:
         raise GenomemlError(f"--min-vaf must be between 0 and 1, got {min_vaf}")
-    all_truth, call_keys = load_scored(truth, calls, ref, bed)
+    all_truth, called = load_scored(ref, bed, truth, calls)
+    call_keys = set(called)
 
     low: set[Key] = set()
     if min_vaf is not None:
