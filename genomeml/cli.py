@@ -236,8 +236,11 @@ def merge_polish_cmd(assembly, edits, output, vcf) -> None:
                    "(REF draft, ALT truth; `genomeml simulate assembly` writes draft_errors.vcf.gz).")
 @click.option("--threads", type=click.IntRange(1, 256), default=1, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the read downsampling.")
+@click.option("--realign-indels", is_flag=True,
+              help="Count reads that carry a candidate indel their alignment hides (soft-clipped or as "
+                   "mismatches); a model trained on such examples calls with it.")
 def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_somatic, truth_germline, truth,
-                      threads, seed) -> None:
+                      threads, seed, realign_indels) -> None:
     """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection.
 
     With --polish: the windows where reads disagree with a draft assembly.
@@ -254,7 +257,7 @@ def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_
         if (truth_somatic is None) != (truth_germline is None):
             raise click.UsageError("give both --truth-somatic and --truth-germline, or neither")
         summary = make_examples(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads,
-                                seed=seed)
+                                seed=seed, realign_indels=realign_indels)
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
@@ -329,12 +332,15 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
 @click.option("--seed", type=int, default=2024, show_default=True)
 @click.option("--members", type=click.IntRange(1, 16), default=2, show_default=True,
               help="CNNs (seeds SEED, SEED+1, ...) averaged into the shipped model.")
+@click.option("--realign-indels/--no-realign-indels", default=None,
+              help="Make the examples with indel realignment (default: as the shipped model was).")
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
-                     members) -> None:
+                     members, realign_indels) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
-    from genomeml.train.recipe import retrain_somatic
+    from genomeml.train.recipe import REALIGN_INDELS, retrain_somatic
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs,
-                              members=members)
+                              members=members,
+                              realign_indels=REALIGN_INDELS if realign_indels is None else realign_indels)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
 
 

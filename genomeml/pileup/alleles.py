@@ -57,3 +57,10 @@ def indel_allele(seq: str, contig: str, anchor: int, length: int, inserted: str,
         return None
     pos, ref, alt = left_align(seq, anchor, ref, alt, offset)
     return Allele(contig, pos, ref, alt)
+
+
+def padded_window(seq: str, start: int, width: int) -> str:
+    """``seq[start:start+width]``, padded with N where it runs off either end (contig edges)."""
+    left = max(0, -start)
+    piece = seq[max(0, start):start + width]
+    return "N" * left + piece + "N" * (width - left - len(piece))

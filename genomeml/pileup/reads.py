@@ -50,6 +50,9 @@ class DecodedRead:
     # (the insertion after column c starts at sum(ins_after[:c]))
     ins_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     ins_quals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    # the whole read as sequenced, soft clips included: what local realignment compares to haplotypes
+    query_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    query_quals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     extra: dict = field(default_factory=dict)
 
     @property
@@ -107,7 +110,7 @@ def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> Decode
         ins_codes = ins_quals = np.zeros(0, np.uint8)
     return DecodedRead(read.query_name, read.reference_start, bases, bq, ins_after, indels,
                        read.mapping_quality, read.is_reverse, read.reference_start, clip_left, clip_right,
-                       ins_codes, ins_quals)
+                       ins_codes, ins_quals, codes, quals)
 
 
 DOWNSAMPLE_WINDOW = 10_000

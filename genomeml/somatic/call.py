@@ -89,7 +89,8 @@ def call_somatic(req: CallRequest) -> dict:
     lines: list[str] = []
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
     clock = time.perf_counter()
-    for _, batch in iter_examples(inputs, ExampleSettings(), req.threads, req.shard_size):
+    example_settings = ExampleSettings(realign_indels=bool(model_ref.card.get("indel_realignment", False)))
+    for _, batch in iter_examples(inputs, example_settings, req.threads, req.shard_size):
         stats["examples_s"] += time.perf_counter() - clock
         if len(batch):
             t0 = time.perf_counter()

@@ -32,7 +32,25 @@ def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
             np.savez_compressed(handle, **arrays)
     info_path = path.with_name(path.name[:-4] + ".example_info.json")
     with atomic_file(info_path) as tmp:
-        tmp.write_text(json.dumps({**example_info(), "n_examples": len(batch)}, indent=2) + "\n")
+        tmp.write_text(json.dumps({**example_info(batch.indel_realignment), "n_examples": len(batch)},
+                                  indent=2) + "\n")
+
+
+def examples_realigned(paths: Sequence[str | os.PathLike]) -> bool:
+    """Whether the example files were made with indel realignment; all must agree.
+
+    A model learns the counts and rows realignment gives, so its card records the setting
+    and call-somatic makes examples the same way.
+    """
+    flags = {}
+    for path in map(Path, paths):
+        info_path = path.with_name(path.name[:-4] + ".example_info.json")
+        flags[path] = bool(json.loads(info_path.read_text()).get("indel_realignment", False)) \
+            if info_path.exists() else False
+    if len(set(flags.values())) > 1:
+        with_it = sorted(str(p) for p, f in flags.items() if f)
+        raise GenomemlError(f"{with_it[0]}: made with indel realignment, other example files without it")
+    return next(iter(flags.values()), False)
 
 
 def load_examples(paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:

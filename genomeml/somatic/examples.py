@@ -16,11 +16,12 @@ import numpy as np
 import pysam
 
 from genomeml.io.regions import Region
-from genomeml.pileup.alleles import Allele
+from genomeml.pileup.alleles import Allele, padded_window
 from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_alleles, find_candidates
 from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, block_support, encode_rows, order_by,
                                     reference_codes, reference_row)
 from genomeml.pileup.reads import A, EMPTY, T, ReadBlock, fetch_decoded
+from genomeml.pileup.realign import hidden_carriers
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ LABELS = ("reference", "germline", "somatic")
 FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
 
 
+_NONE = np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class SiteCounts:
     """What the VCF reports per sample: depth and reads for ref and alt."""
@@ -56,6 +60,7 @@ class ExampleBatch:
     tumor: list[SiteCounts]
     normal: list[SiteCounts | None]
     labels: np.ndarray | None = None
+    indel_realignment: bool = False   # whether hidden indel carriers were realigned (see pileup.realign)
 
     def __len__(self) -> int:
         return len(self.alleles)
@@ -67,13 +72,14 @@ class ExampleSettings:
     min_bq: int = 10
     seed: int = 0
     max_depth: float = 1000.0   # deeper 10-kb windows are downsampled by read-name hash
+    realign_indels: bool = False   # count reads that carry an indel without showing it (pileup.realign)
 
 
-def example_info() -> dict:
+def example_info(indel_realignment: bool = False) -> dict:
     """The example_info.json of DeepVariant: what a model trained on these tensors expects."""
     return {"channel_version": CHANNEL_VERSION, "channels": list(CHANNELS), "shape": [ROWS, WIDTH, len(CHANNELS)],
             "features": list(FEATURES), "labels": list(LABELS), "tumor_rows": TUMOR_ROWS,
-            "normal_rows": NORMAL_ROWS}
+            "normal_rows": NORMAL_ROWS, "indel_realignment": indel_realignment}
 
 
 def _homopolymer_length(seq: str, i: int) -> int:
@@ -105,6 +111,17 @@ def _site_counts(counts: AlleleCounts | None, allele: Allele, ref_seq: str, offs
     return SiteCounts(depth, ref, alt), fwd, rev
 
 
+def _add_hidden(counts: SiteCounts, fwd: int, block: ReadBlock, hidden: np.ndarray,
+                allele: Allele) -> tuple[SiteCounts, int]:
+    """Counts with realigned carriers moved to alt: from ref if they span the anchor, else added to depth."""
+    if len(hidden) == 0:
+        return counts, fwd
+    spanning = int(((block.starts[hidden] <= allele.pos) & (block.ends[hidden] > allele.pos)).sum())
+    forward = int((~block.reverse[hidden]).sum())
+    return (SiteCounts(counts.depth + len(hidden) - spanning, max(0, counts.ref - spanning),
+                       counts.alt + len(hidden)), fwd + forward)
+
+
 def _features(allele: Allele, tumor: SiteCounts, t_fwd: int, normal: SiteCounts | None, ref_seq: str,
               offset: int, other_alt: int) -> np.ndarray:
     n = normal or SiteCounts(0, 0, 0)
@@ -116,13 +133,6 @@ def _features(allele: Allele, tumor: SiteCounts, t_fwd: int, normal: SiteCounts 
         float(len(allele.alt) < len(allele.ref)), min(indel_len, 20) / 20,
         min(_homopolymer_length(ref_seq, allele.pos - offset), 20) / 20, other_alt / max(tumor.depth, 1),
     ], dtype=np.float32)
-
-
-def _window(seq: str, start: int, width: int) -> str:
-    """``seq[start:start+width]``, padded with N where it runs off either end (contig edges)."""
-    left = max(0, -start)
-    piece = seq[max(0, start):start + width]
-    return "N" * left + piece + "N" * (width - left - len(piece))
 
 
 def _evidence_features(tumor: "_Evidence", normal: "_Evidence | None") -> np.ndarray:
@@ -199,11 +209,16 @@ class _Sample:
         self.nearby = _NearbyIndels(self.counts)
 
     def fill_rows(self, allele: Allele, w0: int, ref_codes: np.ndarray, ref_seq: str, offset: int,
-                  max_rows: int, sample_value: int, seed: int, out: np.ndarray) -> _Evidence:
-        """Fill the sample's rows; return the evidence over all reads of the window, not only those shown."""
+                  max_rows: int, sample_value: int, seed: int, out: np.ndarray, hidden: np.ndarray) -> _Evidence:
+        """Fill the sample's rows; return the evidence over all reads of the window, not only those shown.
+
+        ``hidden``: reads that realignment found to carry the allele; they show as carriers.
+        """
         block = self.block
         idx = block.overlapping(w0, w0 + len(ref_codes))
         support = block_support(block, idx, allele, ref_seq, offset)
+        if len(hidden):
+            support[np.isin(idx, hidden)] = 1
         order = order_by(support, block.name_hashes(seed)[idx], block.starts[idx], max_rows)
         encode_rows(block, idx[order], support[order], w0, ref_codes, sample_value, out)
         carriers = idx[support > 0]
@@ -240,20 +255,28 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
     alleles_at = Counter(a.pos for a in candidates)
     for k, allele in enumerate(candidates):
         w0 = allele.pos - HALF_WIDTH
-        ref_codes = reference_codes(_window(ref_seq, w0 - offset, WIDTH))
+        ref_codes = reference_codes(padded_window(ref_seq, w0 - offset, WIDTH))
         tensors[k, 0] = reference_row(ref_codes)
+        realign = settings.realign_indels and allele.is_indel
+        t_hidden = hidden_carriers(tumor.block, allele, ref_seq, offset) if realign else _NONE
+        n_hidden = hidden_carriers(normal.block, allele, ref_seq, offset) if realign and normal else _NONE
         t_evidence = tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
-                                     tensors[k, 1:1 + TUMOR_ROWS])
+                                     tensors[k, 1:1 + TUMOR_ROWS], t_hidden)
         n_evidence = None
         if normal is not None:
             n_evidence = normal.fill_rows(allele, w0, ref_codes, ref_seq, offset, NORMAL_ROWS, -100,
-                                          settings.seed, tensors[k, 1 + TUMOR_ROWS:])
+                                          settings.seed, tensors[k, 1 + TUMOR_ROWS:], n_hidden)
         t_counts, t_fwd, _ = _site_counts(tumor.counts, allele, ref_seq, offset)
-        n_counts = _site_counts(normal.counts, allele, ref_seq, offset)[0] if normal else None
+        t_counts, t_fwd = _add_hidden(t_counts, t_fwd, tumor.block, t_hidden, allele)
+        n_counts = None
+        if normal is not None:
+            n_counts = _add_hidden(*_site_counts(normal.counts, allele, ref_seq, offset)[:2], normal.block,
+                                   n_hidden, allele)[0]
         other = alleles_at[allele.pos] - 1
         nearby = [tumor.nearby.max_vaf(allele), normal.nearby.max_vaf(allele) if normal is not None else 0.0]
         features[k] = np.concatenate([_features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other),
                                       _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32)])
         tumor_counts.append(t_counts)
         normal_counts.append(n_counts)
-    return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts)
+    return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts,
+                        indel_realignment=settings.realign_indels)
