@@ -16,6 +16,8 @@ mismatch near the site, and no indel of their own there (those already show some
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from genomeml.pileup.alleles import Allele, padded_window
@@ -51,11 +53,14 @@ def _codes(seq: str) -> np.ndarray:
     return CODE_OF_ASCII[np.frombuffer(seq.encode(), dtype=np.uint8)]
 
 
-def _haplotypes(allele: Allele, ref_seq: str, offset: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
-    """Reference and alternate sequence around the site, anchor base at index ``pad``, N beyond the contig."""
-    ref_hap = padded_window(ref_seq, allele.pos - pad - offset, len(allele.ref) + 2 * pad)
-    alt_hap = ref_hap[:pad] + allele.alt + ref_hap[pad + len(allele.ref):]
-    return _codes(ref_hap), _codes(alt_hap)
+def _haplotype(ref_seq: str, offset: int, site: Allele, pad: int, edit: Allele | None) -> np.ndarray:
+    """The reference around ``site`` (its anchor at index ``pad``, N beyond the contig), ``edit`` applied."""
+    start = site.pos - pad
+    seq = padded_window(ref_seq, start - offset, len(site.ref) + 2 * pad)
+    if edit is not None:
+        i = edit.pos - start
+        seq = seq[:i] + edit.alt + seq[i + len(edit.ref):]
+    return _codes(seq)
 
 
 def _best_fit(reads: np.ndarray, weights: np.ndarray, hap: np.ndarray, pad: int, radius: int,
@@ -68,9 +73,13 @@ def _best_fit(reads: np.ndarray, weights: np.ndarray, hap: np.ndarray, pad: int,
     return (differ * weights[:, None, :]).sum(axis=2).min(axis=1)
 
 
-def hidden_carriers(block: ReadBlock, allele: Allele, ref_seq: str, offset: int) -> np.ndarray:
+def hidden_carriers(block: ReadBlock, allele: Allele, ref_seq: str, offset: int,
+                    rivals: Sequence[Allele] = ()) -> np.ndarray:
     """Indices of reads that carry indel ``allele`` without showing it, one per fragment.
 
+    ``rivals``: other candidate indels near it. A read counts only if ``allele`` fits it better
+    than each rival: the clipped carriers of a true 4-base insertion fit a 5-base stutter
+    copy of it almost as well, and must not lift that error's count to the true one's.
     Mates of a read that shows the allele, and second mates of a hidden carrier, are left
     out, so each fragment adds at most one read to the allele's count.
     """
@@ -109,12 +118,19 @@ def hidden_carriers(block: ReadBlock, allele: Allele, ref_seq: str, offset: int)
             read_codes[row, a - q0:b - q0] = read.query_codes[a:b]
             weights[row, a - q0:b - q0] = np.minimum(read.query_quals[a:b], MAX_WEIGHT)
     weights[read_codes == N] = 0
-    pad = radius + length + 4
-    ref_hap, alt_hap = _haplotypes(allele, ref_seq, offset, pad)
-    shifts = np.arange(-length - 2, length + 3)
-    ref_cost = _best_fit(read_codes, weights, ref_hap, pad, radius, shifts)
-    alt_cost = _best_fit(read_codes, weights, alt_hap, pad, radius, shifts)
-    carriers = doubtful[(ref_cost - alt_cost >= MARGIN) & (alt_cost <= MAX_ALT_COST)]
+    rivals = [r for r in rivals if r != allele and r.is_indel and abs(r.pos - allele.pos) <= radius]
+    longest = max([length] + [abs(len(r.alt) - len(r.ref)) for r in rivals])
+    pad = radius + longest + 4 + max([0] + [abs(r.pos - allele.pos) for r in rivals])
+    shifts = np.arange(-longest - 2, longest + 3)
+
+    def cost(edit: Allele | None) -> np.ndarray:
+        return _best_fit(read_codes, weights, _haplotype(ref_seq, offset, allele, pad, edit), pad, radius, shifts)
+
+    alt_cost = cost(allele)
+    fits = (cost(None) - alt_cost >= MARGIN) & (alt_cost <= MAX_ALT_COST)
+    for rival in rivals:
+        fits &= alt_cost < cost(rival)
+    carriers = doubtful[fits]
     kept = []
     for i in carriers:
         name = block.reads[i].name

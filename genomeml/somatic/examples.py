@@ -37,6 +37,7 @@ FEATURES = ("tumor_depth", "tumor_alt", "tumor_vaf", "tumor_alt_forward_fraction
             "tumor_ref_adjacent_mismatch_fraction", "tumor_nearby_indel_vaf", "normal_nearby_indel_vaf")
 ADJACENT = 3        # columns either side of an allele where a carrier's mismatches hint at another alignment
 NEARBY_INDEL = 10   # bp within which another indel allele can be what a few reads really carry
+RIVAL_DISTANCE = 20   # bp within which another candidate indel competes for a realigned read
 LABELS = ("reference", "germline", "somatic")
 FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
 
@@ -236,6 +237,12 @@ class _Sample:
                          float(ref_adj.mean()) if len(ref_adj) else 0.0)
 
 
+def _rivals(indels: list[Allele], allele: Allele) -> list[Allele]:
+    """Candidate indels (of the tumor, shard edges included) that a hidden carrier of ``allele`` could carry instead."""
+    reach = RIVAL_DISTANCE + abs(len(allele.alt) - len(allele.ref))
+    return [a for a in indels if a != allele and abs(a.pos - allele.pos) <= reach]
+
+
 def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
                         ref_seq: str, offset: int, region: Region, settings: ExampleSettings) -> ExampleBatch:
     """All candidate examples whose position lies in ``region``.
@@ -245,21 +252,23 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
     """
     tumor = _Sample(tumor_bam, region, ref_seq, offset, settings)
     normal = _Sample(normal_bam, region, ref_seq, offset, settings) if normal_bam is not None else None
-    candidates = [a for a in find_candidates(tumor.counts, ref_seq, offset, settings.thresholds)
-                  if region.start <= a.pos < region.end]
+    found = find_candidates(tumor.counts, ref_seq, offset, settings.thresholds)
+    candidates = [a for a in found if region.start <= a.pos < region.end]
     n = len(candidates)
     tensors = np.zeros((n, ROWS, WIDTH, len(CHANNELS)), dtype=np.int8)
     features = np.zeros((n, len(FEATURES)), dtype=np.float32)
     tumor_counts: list[SiteCounts] = []
     normal_counts: list[SiteCounts | None] = []
     alleles_at = Counter(a.pos for a in candidates)
+    indels = [a for a in found if a.is_indel]
     for k, allele in enumerate(candidates):
         w0 = allele.pos - HALF_WIDTH
         ref_codes = reference_codes(padded_window(ref_seq, w0 - offset, WIDTH))
         tensors[k, 0] = reference_row(ref_codes)
         realign = settings.realign_indels and allele.is_indel
-        t_hidden = hidden_carriers(tumor.block, allele, ref_seq, offset) if realign else _NONE
-        n_hidden = hidden_carriers(normal.block, allele, ref_seq, offset) if realign and normal else _NONE
+        rivals = _rivals(indels, allele) if realign else []
+        t_hidden = hidden_carriers(tumor.block, allele, ref_seq, offset, rivals) if realign else _NONE
+        n_hidden = hidden_carriers(normal.block, allele, ref_seq, offset, rivals) if realign and normal else _NONE
         t_evidence = tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
                                      tensors[k, 1:1 + TUMOR_ROWS], t_hidden)
         n_evidence = None

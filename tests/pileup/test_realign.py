@@ -97,3 +97,13 @@ def test_low_quality_tail_is_not_enough_evidence():
     differing = sum(a != b for a, b in zip(DEL_HAP[SITE + 1:SITE + 4], REF[SITE + 1:SITE + 4]))
     assert differing * 20 < MARGIN
     assert found(read) == []
+
+
+def test_a_rival_allele_that_fits_better_keeps_the_read():
+    # a clipped carrier of the 5-base insertion also fits an error copy of it (one base off) nearly as well
+    stutter = Allele("c", SITE, REF[SITE], REF[SITE] + "TTAGG")
+    carrier = segment("ins", 60, [(0, SITE + 1 - 60), (4, 12)], INS_HAP[60:SITE + 1 + 12])
+    block = ReadBlock([decode_read(carrier)])
+    assert len(hidden_carriers(block, stutter, REF, 0)) == 1           # alone, the error allele takes it
+    assert len(hidden_carriers(block, stutter, REF, 0, [INSERTION])) == 0
+    assert len(hidden_carriers(block, INSERTION, REF, 0, [stutter])) == 1
