@@ -496,3 +496,29 @@ def test_nearby_indel_vaf_is_the_largest_other_indel_within_reach():
     nearby = _NearbyIndels(counts)
     assert nearby.max_vaf(candidate) == pytest.approx(0.5)
     assert nearby.max_vaf(Allele("c", 5, "C", "T")) == 0.0
+
+
+# ----------------------------------------------------------------------------- indel realignment
+def test_realignment_adds_indel_carriers_and_leaves_snvs_and_candidates_alone(tmp_path):
+    plain, _, _ = run_shard(REGION)
+    realigned, _, _ = run_shard(REGION, settings=ExampleSettings(realign_indels=True))
+    assert keys(realigned.alleles) == keys(plain.alleles)
+    snv = [k for k, a in enumerate(plain.alleles) if a.is_snv]
+    assert np.array_equal(realigned.tensors[snv], plain.tensors[snv])
+    indel = [k for k, a in enumerate(plain.alleles) if a.is_indel]
+    gained = [k for k in indel if realigned.tumor[k].alt > plain.tumor[k].alt]
+    assert gained                                              # testdata has clipped indel carriers
+    for k in indel:
+        before, after = plain.tumor[k], realigned.tumor[k]
+        assert after.alt >= before.alt and after.alt <= after.depth and after.depth >= before.depth
+    k = gained[0]
+    shown = (realigned.tensors[k, TUMOR, HALF_WIDTH, CH["supports_allele"]] == 100).sum()
+    assert shown > (plain.tensors[k, TUMOR, HALF_WIDTH, CH["supports_allele"]] == 100).sum()
+    # the setting travels with the examples, and mixed files are refused
+    from genomeml.somatic.dataset import examples_realigned
+    assert realigned.indel_realignment and not plain.indel_realignment
+    save_examples(tmp_path / "r.npz", realigned)
+    save_examples(tmp_path / "p.npz", plain)
+    assert examples_realigned([tmp_path / "r.npz"]) and not examples_realigned([tmp_path / "p.npz"])
+    with pytest.raises(GenomemlError, match="indel realignment"):
+        examples_realigned([tmp_path / "r.npz", tmp_path / "p.npz"])
