@@ -70,6 +70,9 @@ def simulate() -> None:
 @click.option("--platform", type=click.Choice(["illumina", "hifi", "ont"]), default="illumina", show_default=True)
 @click.option("--aligner", type=click.Choice(["minimap2", "bwa"]), default="minimap2", show_default=True,
               help="Aligner of the simulated reads (bwa mem: Illumina only).")
+@click.option("--long-indels", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of indels drawn flat from 6-20 bp (or as many repeat units) instead of the steep "
+                   "short-indel distribution, which gives few over 8 bp.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 def simulate_somatic_cmd(**kwargs) -> None:

@@ -46,6 +46,7 @@ class SomaticSimConfig:
     vntrs: float = 0.0   # low-complexity VNTR arrays per 100 kb spliced into a synthetic genome, most with a
     #                      copy-number allele (see simulate.vntr)
     aligner: str = "minimap2"   # or "bwa" (bwa mem, Illumina only): each aligner has its own artifacts
+    long_indels: float = 0.0   # share of indels from a flat 6-20 bp tail (see simulate.variants.place_germline)
 
 
 def germline_dropout(germline: list[Variant], share: float, rng: np.random.Generator) -> dict[int, float]:
@@ -149,11 +150,13 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
     for contig, seq in seqs.items():
         allowed = [(r.start, r.end) for r in confident if r.contig == contig]
         inside_arrays = [(a.start - 20, a.end + 20) for a in arrays.get(contig, [])]   # no small variants there
-        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng, inside_arrays)
+        g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng, inside_arrays,
+                                      long_indels=cfg.long_indels)
         if arrays.get(contig):
             g = sorted(g + vntr_alleles(seq, contig, arrays[contig], np.random.default_rng([cfg.seed, 12])),
                        key=lambda v: v.pos)
-        s = place_somatic(seq, contig, cfg.somatic_rate, variant_rng, occupancy, g, cfg.purity, cfg.min_vaf)
+        s = place_somatic(seq, contig, cfg.somatic_rate, variant_rng, occupancy, g, cfg.purity, cfg.min_vaf,
+                          long_indels=cfg.long_indels)
         germline += g
         somatic += s
         genomes[contig] = DiploidGenome(seq, g, s, germline_dropout(g, cfg.allelic_bias, variant_rng))

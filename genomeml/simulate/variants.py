@@ -68,22 +68,39 @@ def _snv(seq: str, pos: int, rng: np.random.Generator) -> tuple[str, str]:
     return ref, alt
 
 
-def _indel_length(rng: np.random.Generator, max_len: int) -> int:
+LONG_INDEL_MIN = 6   # a long indel (see ``long_share``) is 6 bp to max_indel, uniformly
+
+
+def _long(rng: np.random.Generator, long_share: float) -> bool:
+    """Whether this indel comes from the long tail; draws nothing when there is none, so
+    simulations without it keep their random streams (and reads) as they were."""
+    return long_share > 0 and rng.random() < long_share
+
+
+def _indel_length(rng: np.random.Generator, max_len: int, long_share: float = 0.0) -> int:
+    if _long(rng, long_share) and max_len >= LONG_INDEL_MIN:
+        return int(rng.integers(LONG_INDEL_MIN, max_len + 1))
     return int(min(max_len, rng.geometric(0.45)))
 
 
-def _tract_indel(seq: str, tract: RepeatTract, rng: np.random.Generator) -> tuple[int, str, str]:
+def _tract_indel(seq: str, tract: RepeatTract, rng: np.random.Generator, long_share: float = 0.0,
+                 max_len: int = 20) -> tuple[int, str, str]:
     """A unit-multiple insertion or deletion of a repeat tract, anchored on the base before it."""
     unit = seq[tract.start:tract.start + tract.period]
-    copies = int(min(rng.geometric(0.6), max(1, tract.length // tract.period - 1)))
+    most = max(1, tract.length // tract.period - 1)
+    if _long(rng, long_share):
+        copies = int(rng.integers(1, max(1, min(most, max_len // tract.period)) + 1))
+    else:
+        copies = int(min(rng.geometric(0.6), most))
     anchor = tract.start - 1
     if rng.random() < 0.5:
         return anchor, seq[anchor:tract.start + copies * tract.period], seq[anchor]
     return anchor, seq[anchor], seq[anchor] + unit * copies
 
 
-def _random_indel(seq: str, pos: int, rng: np.random.Generator, max_len: int) -> tuple[int, str, str]:
-    length = _indel_length(rng, max_len)
+def _random_indel(seq: str, pos: int, rng: np.random.Generator, max_len: int,
+                  long_share: float = 0.0) -> tuple[int, str, str]:
+    length = _indel_length(rng, max_len, long_share)
     if rng.random() < 0.5:
         return pos, seq[pos:pos + 1 + length], seq[pos]
     inserted = BASES[rng.integers(0, 4, size=length)].tobytes().decode()
@@ -92,20 +109,20 @@ def _random_indel(seq: str, pos: int, rng: np.random.Generator, max_len: int) ->
 
 def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy, tracts: list[RepeatTract],
           indel_fraction: float, repeat_indel_fraction: float, max_indel: int,
-          candidate_positions: np.ndarray | None = None) -> tuple[int, str, str, str] | None:
+          candidate_positions: np.ndarray | None = None, long_share: float = 0.0) -> tuple[int, str, str, str] | None:
     """One variant (pos, ref, alt, context) at a free place, or None if the draw collided."""
     if rng.random() < indel_fraction:
         if tracts and rng.random() < repeat_indel_fraction:
             tract = tracts[rng.integers(len(tracts))]
             if tract.start < 1:
                 return None
-            pos, ref, alt = _tract_indel(seq, tract, rng)
+            pos, ref, alt = _tract_indel(seq, tract, rng, long_share, max_indel)
             context = "homopolymer" if tract.period == 1 else "str"
             span_end = tract.end
         else:
             pos = int(rng.choice(candidate_positions)) if candidate_positions is not None \
                 else int(rng.integers(1, len(seq) - max_indel - 2))
-            pos, ref, alt = _random_indel(seq, pos, rng, max_indel)
+            pos, ref, alt = _random_indel(seq, pos, rng, max_indel, long_share)
             pos, ref, alt = left_align(seq, pos, ref, alt)
             context = "other"
             span_end = pos + len(ref) + max(len(alt), len(ref))
@@ -123,8 +140,11 @@ def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy
 
 def place_germline(seq: str, contig: str, allowed: list[tuple[int, int]], rate: float,
                    rng: np.random.Generator, excluded: Sequence[tuple[int, int]] = (),
-                   max_indel: int = 20) -> tuple[list[Variant], _Occupancy]:
+                   max_indel: int = 20, long_indels: float = 0.0) -> tuple[list[Variant], _Occupancy]:
     """Heterozygous (60%) and homozygous germline SNVs and 1-20 bp indels (15%).
+
+    ``long_indels``: share of indels drawn from a flat long tail (6 bp to ``max_indel``, or as
+    many repeat units) instead of the steep short-indel distribution, which leaves few over 8 bp.
 
     ``excluded`` spans get no variant, here nor from place_somatic on the returned occupancy
     (e.g. VNTR arrays, whose own alleles are placed apart)."""
@@ -137,7 +157,7 @@ def place_germline(seq: str, contig: str, allowed: list[tuple[int, int]], rate: 
     for _ in range(n_target * 4):
         if len(variants) >= n_target:
             break
-        drawn = _draw(seq, contig, rng, occupancy, tracts, 0.15, 0.5, max_indel)
+        drawn = _draw(seq, contig, rng, occupancy, tracts, 0.15, 0.5, max_indel, long_share=long_indels)
         if drawn is None:
             continue
         pos, ref, alt, context = drawn
@@ -157,8 +177,9 @@ def draw_vaf(rng: np.random.Generator, purity: float, min_vaf: float) -> float:
 
 def place_somatic(seq: str, contig: str, rate: float, rng: np.random.Generator, occupancy: _Occupancy,
                   germline: list[Variant], purity: float, min_vaf: float,
-                  max_indel: int = 20) -> list[Variant]:
-    """Somatic SNVs and indels (25%), a share in repeats and a share within 2-10 bp of germline variants."""
+                  max_indel: int = 20, long_indels: float = 0.0) -> list[Variant]:
+    """Somatic SNVs and indels (25%), a share in repeats and a share within 2-10 bp of germline variants
+    (``long_indels`` as in place_germline)."""
     tracts = [t for t in find_tracts(seq) if t.start > 0 and occupancy.free[t.start - 2:t.end + 2].all()]
     n_target = rng.poisson(rate * int(occupancy.free.sum()))
     near = np.array(sorted({g.pos + d for g in germline for d in (-10, -6, -4, -3, 3, 4, 6, 10)
@@ -169,7 +190,7 @@ def place_somatic(seq: str, contig: str, rate: float, rng: np.random.Generator, 
             break
         use_near = len(near) > 0 and rng.random() < 0.15
         drawn = _draw(seq, contig, rng, occupancy, tracts, 0.25, 0.6, max_indel,
-                      candidate_positions=near if use_near else None)
+                      candidate_positions=near if use_near else None, long_share=long_indels)
         if drawn is None:
             continue
         pos, ref, alt, context = drawn

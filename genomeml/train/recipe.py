@@ -42,6 +42,7 @@ class SimPlan:
     seed: int
     vntrs: float = 0.0
     aligner: str = "minimap2"
+    long_indels: float = 0.0
 
 
 def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
@@ -91,7 +92,7 @@ def simulation_config(plan: SimPlan, out: str, source: str):
                             normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
                             somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
                             threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias,
-                            vntrs=plan.vntrs, aligner=plan.aligner)
+                            vntrs=plan.vntrs, aligner=plan.aligner, long_indels=plan.long_indels)
 
 
 def simulation_options(plan: SimPlan, source: str) -> list[str]:
@@ -101,8 +102,8 @@ def simulation_options(plan: SimPlan, source: str) -> list[str]:
                     "--purity", repr(plan.purity), "--contamination", repr(plan.contamination),
                     "--somatic-rate", repr(plan.somatic_rate), "--germline-rate", repr(plan.germline_rate),
                     "--paralogs", repr(plan.paralogs), "--allelic-bias", repr(plan.allelic_bias),
-                    "--vntrs", repr(plan.vntrs), "--aligner", plan.aligner, "--seed", str(plan.seed),
-                    "--threads", "1"]
+                    "--vntrs", repr(plan.vntrs), "--aligner", plan.aligner, "--long-indels", repr(plan.long_indels),
+                    "--seed", str(plan.seed), "--threads", "1"]
 
 
 def example_regions(plan: SimPlan) -> list[str]:

@@ -472,3 +472,22 @@ def test_cli_too_short_synthetic_genome(tmp_path):
     proc = _run("simulate", "somatic", "--synthetic", "100", "--out", str(out))
     assert not out.exists()
     _assert_one_line_error(proc, "5000")
+
+
+def test_long_indel_share_adds_long_indels_and_none_leaves_draws_unchanged():
+    from genomeml.simulate.variants import place_germline, place_somatic
+    seq = "".join(np.random.default_rng(1).choice(list("ACGT"), 200_000))
+
+    def draw(**kwargs) -> list[Variant]:
+        rng = np.random.default_rng(5)
+        germline, occupancy = place_germline(seq, "c", [(0, len(seq))], 1e-3, rng, **kwargs)
+        return germline + place_somatic(seq, "c", 1e-3, rng, occupancy, germline, 0.8, 0.02, **kwargs)
+
+    def long(variants: list[Variant]) -> int:
+        return sum(abs(len(v.alt) - len(v.ref)) >= 6 for v in variants)
+
+    default = draw()
+    assert draw(long_indels=0.0) == default                     # no tail: the same random stream
+    with_tail = draw(long_indels=0.5)
+    assert long(with_tail) > long(default) + 5
+    assert max(abs(len(v.alt) - len(v.ref)) for v in with_tail) <= 20
