@@ -10,36 +10,59 @@ realignment and one made without are scored on the same simulated pairs.
         [--flavor plain --flavor realigned] [--threads 2]
 
 Writes W/sims/simNNN/ and W/<flavor>/simNNN.npz.
+
+``--configs DIR`` re-simulates the pairs whose simulation.json lie in DIR/sim*/ instead (e.g. an
+older recipe's validation sims, whose BAMs the recipe deleted). With ``--stage simulate`` under an
+older checkout on PYTHONPATH it rebuilds them with that checkout's simulator; ``--stage examples``
+then makes the examples with this one:
+
+    PYTHONPATH=OLD python .../make_validation.py --workdir W --configs DIR --stage simulate
+    python .../make_validation.py --workdir W --configs DIR --stage examples
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from genomeml.parallel import run_jobs
-from genomeml.train.recipe import example_regions, simulation_config, somatic_plan
+from genomeml.train.recipe import simulation_config, somatic_plan
 
 FLAVORS = {"plain": False, "realigned": True}
 SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "GRCh38_chr20_0_200000.fa"
 
 
+def _config(name: str, source: Path, sim: Path):
+    """The SomaticSimConfig of a recipe simulation (a SimPlan) or of a simulation.json's record."""
+    from genomeml.simulate.somatic import SomaticSimConfig
+    if isinstance(source, Path):
+        config = json.loads((source / name / "simulation.json").read_text())["config"]
+        if config.get("ref"):
+            config["ref"] = str(SOURCE)
+        return SomaticSimConfig(out=str(sim), **config)
+    return simulation_config(source, str(sim), str(SOURCE))
+
+
 def _one(args: tuple) -> str:
-    plan, workdir, flavors = args
-    from genomeml.simulate.somatic import simulate_somatic
+    name, source, workdir, flavors, stages = args
+    sim = Path(workdir) / "sims" / name
+    config = _config(name, source, sim)
+    if "simulate" in stages and not (sim / "normal.bam.bai").exists():
+        from genomeml.simulate.somatic import simulate_somatic
+        simulate_somatic(config)
+    if "examples" not in stages:
+        return name
     from genomeml.somatic.make_examples import make_examples
-    sim = Path(workdir) / "sims" / plan.name
-    if not (sim / "normal.bam.bai").exists():
-        simulate_somatic(simulation_config(plan, str(sim), str(SOURCE)))
     for flavor in flavors:
-        out = Path(workdir) / flavor / f"{plan.name}.npz"
+        out = Path(workdir) / flavor / f"{name}.npz"
         if not out.exists():
             out.parent.mkdir(parents=True, exist_ok=True)
             make_examples(str(sim / "ref.fa"), str(sim / "tumor.bam"), str(sim / "normal.bam"), out,
-                          regions=example_regions(plan), truth_somatic=str(sim / "truth.somatic.vcf.gz"),
-                          truth_germline=str(sim / "truth.germline.vcf.gz"), threads=1, seed=plan.seed,
+                          regions=list(config.regions), truth_somatic=str(sim / "truth.somatic.vcf.gz"),
+                          truth_germline=str(sim / "truth.germline.vcf.gz"), threads=1, seed=config.seed,
                           realign_indels=FLAVORS[flavor])
-    return plan.name
+    return name
 
 
 def main() -> None:
@@ -50,11 +73,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024, help="the recipe's plan seed")
     ap.add_argument("--flavor", action="append", choices=sorted(FLAVORS))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--configs", type=Path, help="re-simulate DIR/sim*/simulation.json instead of the plan")
+    ap.add_argument("--stage", choices=["simulate", "examples", "both"], default="both")
     args = ap.parse_args()
-    train, valid = somatic_plan(128, args.first + args.count - 128, args.seed)
-    plans = (train + valid)[args.first:args.first + args.count]
+    if args.configs:
+        jobs = [(d.name, args.configs) for d in sorted(args.configs.glob("sim*")) if (d / "simulation.json").exists()]
+    else:
+        train, valid = somatic_plan(128, args.first + args.count - 128, args.seed)
+        jobs = [(p.name, p) for p in (train + valid)[args.first:args.first + args.count]]
+    stages = ("simulate", "examples") if args.stage == "both" else (args.stage,)
     flavors = args.flavor or sorted(FLAVORS)
-    done = run_jobs(_one, [(p, str(args.workdir), flavors) for p in plans], args.threads)
+    done = run_jobs(_one, [(name, source, str(args.workdir), flavors, stages) for name, source in jobs],
+                    args.threads)
     print(f"{len(done)} simulations in {args.workdir}: {done[0]}..{done[-1]}")
 
 

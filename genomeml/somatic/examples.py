@@ -40,6 +40,7 @@ NEARBY_INDEL = 10   # bp within which another indel allele can be what a few rea
 RIVAL_DISTANCE = 20   # bp within which another candidate indel competes for a realigned read
 LABELS = ("reference", "germline", "somatic")
 FETCH_PAD = 300   # read-fetch margin around a shard, so windows and indels at its edges are complete
+COUNT_PAD = 64    # alleles are counted this far beyond a shard: its edge candidates see the same rivals
 
 
 _NONE = np.zeros(0, dtype=np.int64)
@@ -204,8 +205,8 @@ class _Sample:
         reads = fetch_decoded(bam, region.contig, region.start - FETCH_PAD, region.end + FETCH_PAD,
                               settings.max_depth)
         self.block = ReadBlock(reads)
-        self.counts = count_alleles(self.block, region.contig, max(offset, region.start - HALF_WIDTH),
-                                    min(offset + len(ref_seq), region.end + HALF_WIDTH), ref_seq, offset,
+        self.counts = count_alleles(self.block, region.contig, max(offset, region.start - COUNT_PAD),
+                                    min(offset + len(ref_seq), region.end + COUNT_PAD), ref_seq, offset,
                                     settings.min_bq)
         self.nearby = _NearbyIndels(self.counts)
 
@@ -237,10 +238,13 @@ class _Sample:
                          float(ref_adj.mean()) if len(ref_adj) else 0.0)
 
 
-def _rivals(indels: list[Allele], allele: Allele) -> list[Allele]:
-    """Candidate indels (of the tumor, shard edges included) that a hidden carrier of ``allele`` could carry instead."""
-    reach = RIVAL_DISTANCE + abs(len(allele.alt) - len(allele.ref))
-    return [a for a in indels if a != allele and abs(a.pos - allele.pos) <= reach]
+def _rivals(indels: list[Allele], positions: np.ndarray, allele: Allele) -> list[Allele]:
+    """Candidate indels of the tumor (sorted, with their ``positions``) that a hidden carrier of
+    ``allele`` could carry instead. Reach stays inside the counted margin, so a candidate near
+    a shard edge has the same rivals whatever the sharding."""
+    reach = min(RIVAL_DISTANCE + abs(len(allele.alt) - len(allele.ref)), COUNT_PAD - 2)
+    lo, hi = np.searchsorted(positions, [allele.pos - reach, allele.pos + reach + 1])
+    return [a for a in indels[lo:hi] if a != allele]
 
 
 def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
@@ -261,12 +265,13 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
     normal_counts: list[SiteCounts | None] = []
     alleles_at = Counter(a.pos for a in candidates)
     indels = [a for a in found if a.is_indel]
+    indel_positions = np.array([a.pos for a in indels], dtype=np.int64)
     for k, allele in enumerate(candidates):
         w0 = allele.pos - HALF_WIDTH
         ref_codes = reference_codes(padded_window(ref_seq, w0 - offset, WIDTH))
         tensors[k, 0] = reference_row(ref_codes)
         realign = settings.realign_indels and allele.is_indel
-        rivals = _rivals(indels, allele) if realign else []
+        rivals = _rivals(indels, indel_positions, allele) if realign else []
         t_hidden = hidden_carriers(tumor.block, allele, ref_seq, offset, rivals) if realign else _NONE
         n_hidden = hidden_carriers(normal.block, allele, ref_seq, offset, rivals) if realign and normal else _NONE
         t_evidence = tumor.fill_rows(allele, w0, ref_codes, ref_seq, offset, TUMOR_ROWS, 100, settings.seed,
