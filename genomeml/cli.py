@@ -289,10 +289,12 @@ def polish_cmd(assembly, reads, output, vcf, regions, model, threads, min_probab
 @click.option("--normal", type=click.Path(dir_okay=False))
 @click.option("--site", "sites", required=True, multiple=True, help="chr:pos (1-based) of a candidate; repeatable.")
 @click.option("--output-prefix", default="example_", show_default=True, help="PNG files are named PREFIX<chr>_<pos>_<ref>_<alt>.png.")
-def show_examples_cmd(ref, tumor, normal, sites, output_prefix) -> None:
+@click.option("--model", default=None, help="Show the examples as this model (name or .keras path) is given "
+              "them, e.g. with indel realignment; default: the model call-somatic would use.")
+def show_examples_cmd(ref, tumor, normal, sites, output_prefix, model) -> None:
     """Write a PNG of the tensor channels at candidate sites."""
     from genomeml.somatic.show import channel_legend, show_examples
-    for path in show_examples(ref, tumor, normal, sites, output_prefix):
+    for path in show_examples(ref, tumor, normal, sites, output_prefix, model):
         click.echo(path)
     click.echo(channel_legend(), err=True)
 

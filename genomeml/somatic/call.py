@@ -56,6 +56,11 @@ def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
                             f"{'without' if card.get('tumor_only') else 'with'} --normal")
 
 
+def example_settings(card: dict) -> ExampleSettings:
+    """The examples a model was trained on (as its card records), so it is shown the same kind."""
+    return ExampleSettings(realign_indels=bool(card.get("indel_realignment", False)))
+
+
 def call_settings(card: dict, snv: float | None = None, indel: float | None = None) -> CallSettings:
     """The PASS thresholds: the user's if given, else the card's (chosen on validation simulations).
 
@@ -89,8 +94,7 @@ def call_somatic(req: CallRequest) -> dict:
     lines: list[str] = []
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
     clock = time.perf_counter()
-    example_settings = ExampleSettings(realign_indels=bool(model_ref.card.get("indel_realignment", False)))
-    for _, batch in iter_examples(inputs, example_settings, req.threads, req.shard_size):
+    for _, batch in iter_examples(inputs, example_settings(model_ref.card), req.threads, req.shard_size):
         stats["examples_s"] += time.perf_counter() - clock
         if len(batch):
             t0 = time.perf_counter()

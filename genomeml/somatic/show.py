@@ -40,15 +40,30 @@ def tensor_picture(tensor: np.ndarray) -> np.ndarray:
     return np.concatenate(panels[:-1], axis=1)
 
 
-def show_examples(reference: str, tumor: str, normal: str | None, sites: Sequence[str], output_prefix: str) -> list[str]:
+def _settings(model: str | None, tumor_only: bool) -> ExampleSettings:
+    """Examples as the model that would call them sees them (its card); without a model to ask
+    (no --model and no shipped model for the mode), the default examples."""
+    from genomeml.models import resolve_model
+    from genomeml.somatic.call import default_model, example_settings
+    try:
+        return example_settings(resolve_model(model or default_model(tumor_only)).card)
+    except GenomemlError:
+        if model is not None:
+            raise
+        return ExampleSettings()
+
+
+def show_examples(reference: str, tumor: str, normal: str | None, sites: Sequence[str], output_prefix: str,
+                  model: str | None = None) -> list[str]:
     """Write ``{output_prefix}{chr}_{pos}_{ref}_{alt}.png`` for every candidate at each site (chr:pos)."""
     inputs = prepare_inputs(reference, tumor, normal, [])
+    settings = _settings(model, normal is None)
     written = []
     for site in sites:
         region = parse_region(site if "-" in site else f"{site}-{site.split(':')[-1]}", inputs.contigs)
         inputs.regions = [region]
         found = False
-        for _, batch in iter_examples(inputs, ExampleSettings(), threads=1):
+        for _, batch in iter_examples(inputs, settings, threads=1):
             for allele, tensor in zip(batch.alleles, batch.tensors):
                 found = True
                 path = f"{output_prefix}{allele.contig}_{allele.pos + 1}_{allele.ref}_{allele.alt}.png"
