@@ -339,13 +339,16 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
               help="CNNs (seeds SEED, SEED+1, ...) averaged into the shipped model.")
 @click.option("--realign-indels/--no-realign-indels", default=None,
               help="Make the examples with indel realignment (default: as the shipped model was).")
+@click.option("--long-indels/--no-long-indels", default=None,
+              help="Give each simulation a share (0-0.3) of 6-20 bp indels (default: as the shipped model was).")
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
-                     members, realign_indels) -> None:
+                     members, realign_indels, long_indels) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
-    from genomeml.train.recipe import REALIGN_INDELS, retrain_somatic
+    from genomeml.train.recipe import LONG_INDELS, REALIGN_INDELS, retrain_somatic
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs,
                               members=members,
-                              realign_indels=REALIGN_INDELS if realign_indels is None else realign_indels)
+                              realign_indels=REALIGN_INDELS if realign_indels is None else realign_indels,
+                              long_indels=LONG_INDELS if long_indels is None else long_indels)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
 
 

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 TRAINING_REGION = "chr20:60001-130000"
 MEMBERS = 2   # CNNs averaged into each shipped somatic model
 REALIGN_INDELS = False   # the shipped model's examples count only the indels alignments show
+LONG_INDELS = False   # the shipped model's simulations draw indels of 1-5 bp and repeat-unit steps only
+LONG_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with LONG_INDELS: share drawn from the 6-20 bp tail
 
 
 @dataclass
@@ -45,12 +47,18 @@ class SimPlan:
     long_indels: float = 0.0
 
 
-def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> tuple[list[SimPlan], list[SimPlan]]:
-    """Simulation settings spread over depths, purities, contamination and sequence sources."""
+def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024,
+                 long_indels: bool = LONG_INDELS) -> tuple[list[SimPlan], list[SimPlan]]:
+    """Simulation settings spread over depths, purities, contamination and sequence sources.
+
+    ``long_indels`` gives each simulation a share of 6-20 bp indels from its own random stream, so
+    every other setting is the same with and without it.
+    """
     rng = np.random.default_rng(seed)
     vntr_rng = np.random.default_rng([seed, 1])   # own streams: the other draws stay as they were
     rate_rng = np.random.default_rng([seed, 2])
     aligner_rng = np.random.default_rng([seed, 3])
+    long_rng = np.random.default_rng([seed, 4])
     plans = []
     for i in range(n_train + n_valid):
         plans.append(SimPlan(
@@ -71,13 +79,14 @@ def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> tup
             # half the pairs through bwa mem, what most users' BAMs come from: its gap placement next
             # to other indels and its soft clips are artifacts the model must have seen
             aligner=str(aligner_rng.choice(["minimap2", "bwa"])),
+            long_indels=float(long_rng.choice(LONG_INDEL_SHARES)) if long_indels else 0.0,
         ))
     return plans[:n_train], plans[n_train:]
 
 
-def recipe_data(n_train: int = 128, n_valid: int = 18, seed: int = 2024) -> dict:
+def recipe_data(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_indels: bool = LONG_INDELS) -> dict:
     """The card's record of the training data (the "data" entry of the card's "training" section)."""
-    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed)
+    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed, long_indels)
     return {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
             "training_region": TRAINING_REGION, "synthetic_length": 100_000,
             "simulations": [asdict(p) for p in train_plan],
@@ -144,10 +153,11 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str, bool]) -> dict:
 
 def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,
                            n_train: int = 128, n_valid: int = 18, seed: int = 2024,
-                           realign_indels: bool = REALIGN_INDELS) -> tuple[list[str], list[str], list[dict]]:
+                           realign_indels: bool = REALIGN_INDELS,
+                           long_indels: bool = LONG_INDELS) -> tuple[list[str], list[str], list[dict]]:
     if not Path(source_fasta).exists():
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
-    train, valid = somatic_plan(n_train, n_valid, seed)
+    train, valid = somatic_plan(n_train, n_valid, seed, long_indels)
     jobs = [(p, str(workdir), source_fasta, realign_indels) for p in train + valid]
     results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
@@ -157,7 +167,7 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
 def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
                     threads: int = 2, n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                     epochs: int = 15, tumor_only_too: bool = False, members: int = MEMBERS,
-                    realign_indels: bool = REALIGN_INDELS) -> dict:
+                    realign_indels: bool = REALIGN_INDELS, long_indels: bool = LONG_INDELS) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``.
 
     Each model is the mean of ``members`` CNNs trained from seeds ``seed``, ``seed + 1``, ...
@@ -166,9 +176,9 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     from genomeml.train.somatic import ensemble_somatic, train_somatic
     started = time.time()
     train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed,
-                                                               realign_indels)
+                                                               realign_indels, long_indels)
     data_seconds = round(time.time() - started, 1)
-    extra = {"data": {**recipe_data(n_train, n_valid, seed), "data_seconds": data_seconds}}
+    extra = {"data": {**recipe_data(n_train, n_valid, seed, long_indels), "data_seconds": data_seconds}}
     cards = {}
     wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])
     for name, tumor_only in wanted:

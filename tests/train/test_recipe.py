@@ -22,3 +22,25 @@ def test_recipe_data_lists_every_simulation():
     assert [s["name"] for s in data["simulations"]] == ["sim000", "sim001", "sim002", "sim003"]
     assert [s["name"] for s in data["validation_simulations"]] == ["sim004", "sim005"]
     assert data["recipe_seed"] == 7
+
+
+def test_long_indels_change_only_the_long_indel_share():
+    """Long indels come from their own random stream: every other setting of every simulation is kept,
+    so a recipe with them differs from the shipped one in that alone."""
+    from dataclasses import replace
+
+    from genomeml.train.recipe import LONG_INDEL_SHARES
+    plain = sum(somatic_plan(40, 8, seed=7), [])
+    long = sum(somatic_plan(40, 8, seed=7, long_indels=True), [])
+    assert all(p.long_indels == 0.0 for p in plain)
+    assert [replace(p, long_indels=0.0) for p in long] == plain
+    shares = {p.long_indels for p in long}
+    assert shares <= set(LONG_INDEL_SHARES) and len(shares) > 1
+    data = recipe_data(4, 2, seed=7, long_indels=True)
+    assert [s["long_indels"] for s in data["simulations"]] == [p.long_indels for p in long[:4]]
+
+
+def test_recipe_cli_takes_long_indels():
+    params = cli.commands["train"].commands["somatic-recipe"].make_context(
+        "somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--long-indels"]).params
+    assert params["long_indels"] is True
