@@ -19,9 +19,15 @@ build grch38_60x40x --seed 1 --ref "$SHARED/GRCh38_chr20_0_200000.fa" --region c
 for salt in 1 2 3; do
   [[ -e "$OUT/sets/real_split_s$salt/benchmark.json" ]] || python "$HERE/make_real_split.py" --salt $salt --out "$OUT/sets/real_split_s$salt"
 done
+# the same real reads with somatic mutations spiked into the tumor half (BAMSurgeon-style), four draws
+for k in 0 1 2 3; do
+  name=real_spikein; [[ $k == 0 ]] || name=real_spikein_s$k
+  [[ -e "$OUT/sets/$name/benchmark.json" ]] || python "$HERE/make_spikein.py" --salt $k --seed $((k + 1)) --out "$OUT/sets/$name"
+done
 built=$(date +%s)
 echo "sets built in $((built - start)) s" >&2
-for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed{2,3,4,5,6} grch38_60x40x real_split real_split_s1 real_split_s2 real_split_s3; do
+for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed{2,3,4,5,6} grch38_60x40x real_split real_split_s{1,2,3} \
+           real_spikein real_spikein_s{1,2,3}; do
   python "$HERE/run_peers.py" "$OUT/sets/$set" "$OUT/peers/$set" 2> >(grep -v 'W::bcf_hdr_check_sanity' >&2)
   echo
 done
