@@ -57,6 +57,7 @@ from make_real_split import DEFAULT_BAM, DEFAULT_REF, DEFAULT_REGION, half_of  #
 
 REAL_STRETCH = ("20", 9_995_000, 11_095_000)   # 0-based half-open: real sequence in the test reference
 COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+LONG_INDEL_LENGTHS = (6, 30)   # --long-indels: uniform, inclusive; the shipped model trained on 1-5 bp
 
 
 @dataclass(frozen=True)
@@ -101,14 +102,15 @@ def run_length(seq: str, i: int) -> int:
 
 
 def choose_spikes(ref: str, start: int, depth: np.ndarray, other: np.ndarray, indels: np.ndarray,
-                  n: int, vafs: list[float], rng: np.random.Generator) -> list[Spike]:
+                  n: int, vafs: list[float], rng: np.random.Generator, long_indels: bool = False) -> list[Spike]:
     """Sites away from the sample's own variants and from each other; see the module docstring.
-    ``ref`` is the sequence of the region starting at ``start``."""
-    quiet = (other <= 0.1) & (indels < 2) & (depth >= 12) & (depth <= 80)
-    window = 10   # clean: quiet from i - window to i + window
-    clean = np.convolve(~quiet, np.ones(2 * window + 1, dtype=int), mode="same") == 0
-    clean[:500] = clean[-500:] = False
-    sites = [int(i) for i in np.flatnonzero(clean) if "N" not in ref[i - 1:i + 12]]
+    ``ref`` is the sequence of the region starting at ``start``.
+
+    ``long_indels``: a third each SNVs, insertions and deletions, every indel of LONG_INDEL_LENGTHS bp
+    outside homopolymers, with the whole deleted span clean: what the default draw (1-6 bp) never asks."""
+    if long_indels:
+        return _choose_long(ref, start, depth, other, indels, n, vafs, rng)
+    _, sites = _clean_sites(ref, depth, other, indels)
     runs = [i for i in sites if ref[i] != ref[i + 1] and run_length(ref, i + 1) >= 4]   # anchor before a run
     pools = {"any": [int(i) for i in rng.permutation(sites)], "homopolymer": [int(i) for i in rng.permutation(runs)]}
     taken: list[int] = []
@@ -139,6 +141,45 @@ def choose_spikes(ref: str, start: int, depth: np.ndarray, other: np.ndarray, in
             spikes.append(Spike(start + i, kind, base, base + inserted, vaf, context))
         else:
             spikes.append(Spike(start + i, kind, base + ref[i + 1:i + 1 + length], base, vaf, context))
+    return sorted(spikes, key=lambda s: s.pos)
+
+
+def _clean_sites(ref: str, depth: np.ndarray, other: np.ndarray, indels: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    quiet = (other <= 0.1) & (indels < 2) & (depth >= 12) & (depth <= 80)
+    window = 10   # clean: quiet from i - window to i + window
+    clean = np.convolve(~quiet, np.ones(2 * window + 1, dtype=int), mode="same") == 0
+    clean[:500] = clean[-500:] = False
+    return clean, [int(i) for i in np.flatnonzero(clean) if "N" not in ref[i - 1:i + 12]]
+
+
+def _choose_long(ref: str, start: int, depth: np.ndarray, other: np.ndarray, indels: np.ndarray,
+                 n: int, vafs: list[float], rng: np.random.Generator) -> list[Spike]:
+    clean, sites = _clean_sites(ref, depth, other, indels)
+    pool = [int(i) for i in rng.permutation(sites)]
+    taken: list[int] = []
+    spikes = []
+    lo, hi = LONG_INDEL_LENGTHS
+    for _ in range(n):
+        kind = str(rng.choice(["SNV", "INS", "DEL"]))
+        vaf = float(rng.choice(vafs))
+        length = int(rng.integers(lo, hi + 1))
+        span = length + 1 if kind == "DEL" else 1
+        while pool and (any(abs(pool[-1] - j) < 400 for j in taken) or not clean[pool[-1]:pool[-1] + span].all()
+                        or "N" in ref[pool[-1]:pool[-1] + span + 12]):
+            pool.pop()
+        if not pool:
+            sys.exit(f"make_spikein: ran out of clean sites after {len(spikes)} spikes")
+        i = pool.pop()
+        taken.append(i)
+        base = ref[i]
+        if kind == "SNV":
+            alt = str(rng.choice([b for b in "ACGT" if b != base]))
+            spikes.append(Spike(start + i, kind, base, alt, vaf, "other"))
+        elif kind == "INS":
+            inserted = "".join(rng.choice(list("ACGT"), size=length))
+            spikes.append(Spike(start + i, kind, base, base + inserted, vaf, "other"))
+        else:
+            spikes.append(Spike(start + i, kind, base + ref[i + 1:i + 1 + length], base, vaf, "other"))
     return sorted(spikes, key=lambda s: s.pos)
 
 
@@ -188,6 +229,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=1, help="sites, alleles, VAFs and which fragments carry them")
     ap.add_argument("--sites", type=int, default=120)
     ap.add_argument("--vafs", default="0.15,0.25,0.35,0.45")
+    ap.add_argument("--long-indels", action="store_true",
+                    help=f"a third each SNVs, insertions, deletions; indels of {LONG_INDEL_LENGTHS[0]}-"
+                         f"{LONG_INDEL_LENGTHS[1]} bp outside homopolymers")
     ap.add_argument("--threads", type=int, default=2, help="bwa mem -t")
     args = ap.parse_args(argv)
     started = time.time()
@@ -206,7 +250,7 @@ def main(argv: list[str] | None = None) -> dict:
     region_ref = ref[region_start - stretch_start:region_end - stretch_start]
     depth, other, indels = allele_noise(args.bam, region_ref, contig, region_start, region_end)
     spikes = choose_spikes(region_ref, region_start, depth, other, indels, args.sites,
-                           [float(v) for v in args.vafs.split(",")], rng)
+                           [float(v) for v in args.vafs.split(",")], rng, args.long_indels)
 
     # --- reads: split, spike the tumor half, pair up -----------------------------------------------------
     mates: dict[str, dict[str, dict[int, str]]] = {"TUMOR": {}, "NORMAL": {}}
@@ -278,6 +322,7 @@ def main(argv: list[str] | None = None) -> dict:
             mean_depth[sample] = float(cov[6])
         shutil.rmtree(work)
         summary = {"source_bam": args.bam, "source_ref": args.ref, "salt": args.salt, "seed": args.seed,
+                   "long_indels": args.long_indels,
                    "contig": name, "region_in_source": f"{contig}:{region_start + 1}-{region_end}",
                    "spikes": {"snv": sum(s.kind == "SNV" for s in spikes),
                               "insertion": sum(s.kind == "INS" for s in spikes),

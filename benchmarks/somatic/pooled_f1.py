@@ -7,6 +7,7 @@ One 750-kb set holds about 90 somatic indels, so one indel moves its indel F1 by
 whether genomeml "beats" freebayes on one set is mostly which low-VAF indels got two reads.
 Summing TP/FP/FN over sets drawn the same way, and counting the truth indels found by exactly
 one of the two callers (a paired comparison, as McNemar's test), says more than any set alone.
+Truth indels found are also counted by length, for the long-indel spike-in sets.
 Reads OUT of run_all.sh + run_genomeml.py (eval JSONs and PASS VCFs already there).
 """
 
@@ -29,7 +30,15 @@ DEFAULT_SETS = ("hs37d5_60x40x", "hs37d5_60x40x_seed2", "hs37d5_60x40x_seed3", "
                 "hs37d5_60x40x_seed5", "hs37d5_60x40x_seed6")
 TOOLS = {"genomeml": "genomeml/{set}/eval.json", "freebayes": "peers/{set}/freebayes/somatic.eval.json",
          "bcftools": "peers/{set}/bcftools/somatic.eval.json"}
-PASS_VCF = {"genomeml": "genomeml/{set}/calls.vcf.gz", "freebayes": "peers/{set}/freebayes/somatic.pass.vcf.gz"}
+PASS_VCF = {"genomeml": "genomeml/{set}/calls.vcf.gz", "freebayes": "peers/{set}/freebayes/somatic.pass.vcf.gz",
+            "bcftools": "peers/{set}/bcftools/somatic.pass.vcf.gz"}
+LENGTH_BINS = ((1, 5), (6, 10), (11, 16), (17, 30), (31, 10**6))   # bp; the shipped model trained on 1-5
+
+
+def length_bin(key: tuple) -> str:
+    length = abs(len(key[3]) - len(key[2]))
+    lo, hi = next(b for b in LENGTH_BINS if b[0] <= length <= b[1])
+    return f"{lo}-{hi}" if hi < 10**6 else f">={lo}"
 
 
 def sign_test(a: int, b: int) -> float:
@@ -48,6 +57,7 @@ def main() -> None:
     pooled = {(tool, kind): [0, 0, 0] for tool in TOOLS for kind in ("snv", "indel")}
     indel_by_vaf: dict[str, dict[str, list[int]]] = {tool: {} for tool in TOOLS}   # bin -> [found, truth]
     paired = {"both": 0, "genomeml_only": 0, "freebayes_only": 0, "neither": 0}
+    by_length: dict[str, dict[str, list[int]]] = {tool: {} for tool in PASS_VCF}   # bin -> [found, truth]
     for name in sets:
         for tool, pattern in TOOLS.items():
             report = json.loads((args.out / pattern.format(set=name)).read_text())
@@ -65,10 +75,17 @@ def main() -> None:
         for indel in (key for key in truth if variant_type(key) == "indel"):
             g, f = indel in found["genomeml"], indel in found["freebayes"]
             paired["both" if g and f else "genomeml_only" if g else "freebayes_only" if f else "neither"] += 1
+            for tool, tool_calls in found.items():
+                counts = by_length[tool].setdefault(length_bin(indel), [0, 0])
+                counts[0] += indel in tool_calls
+                counts[1] += 1
     rows = {f"{tool} {kind}": {"tp_fp_fn": counts, "f1": round(f1(np.array(counts)), 4)}
             for (tool, kind), counts in pooled.items()}
     p_value = round(sign_test(paired["genomeml_only"], paired["freebayes_only"]), 3)
+    by_length = {tool: dict(sorted(bins.items(), key=lambda kv: int(kv[0].strip(">=").split("-")[0])))
+                 for tool, bins in by_length.items()}
     print(json.dumps({"sets": sets, "pooled": rows, "indels_found_by_vaf": indel_by_vaf,
+                      "indels_found_by_length_bp": by_length,
                       "truth_indels_found_by": paired,
                       "sign_test_p_genomeml_vs_freebayes": p_value}, indent=2))
 

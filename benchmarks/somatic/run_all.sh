@@ -24,10 +24,15 @@ for k in 0 1 2 3; do
   name=real_spikein; [[ $k == 0 ]] || name=real_spikein_s$k
   [[ -e "$OUT/sets/$name/benchmark.json" ]] || python "$HERE/make_spikein.py" --salt $k --seed $((k + 1)) --out "$OUT/sets/$name"
 done
+# the same again with 6-30 bp indels outside homopolymers (a third each SNV, insertion, deletion), four draws
+for k in 0 1 2 3; do
+  [[ -e "$OUT/sets/real_spikein_long_s$k/benchmark.json" ]] || \
+    python "$HERE/make_spikein.py" --long-indels --salt $k --seed $((k + 11)) --out "$OUT/sets/real_spikein_long_s$k"
+done
 built=$(date +%s)
 echo "sets built in $((built - start)) s" >&2
 for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed{2,3,4,5,6} grch38_60x40x real_split real_split_s{1,2,3} \
-           real_spikein real_spikein_s{1,2,3}; do
+           real_spikein real_spikein_s{1,2,3} real_spikein_long_s{0,1,2,3}; do
   python "$HERE/run_peers.py" "$OUT/sets/$set" "$OUT/peers/$set" 2> >(grep -v 'W::bcf_hdr_check_sanity' >&2)
   echo
 done

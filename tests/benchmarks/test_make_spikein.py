@@ -11,7 +11,7 @@ import pysam
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "somatic"))
-from make_spikein import Spike, apply_spike, choose_spikes  # noqa: E402
+from make_spikein import LONG_INDEL_LENGTHS, Spike, apply_spike, choose_spikes  # noqa: E402
 
 REF = "ACGTTGCAAC" * 10 + "GATTACAGGC" * 10   # 200 bp, position 0 = ref_start 1000
 
@@ -74,3 +74,21 @@ def test_sites_keep_their_distance_and_avoid_noisy_positions():
     for s in spikes:
         assert ref[s.pos - 100:s.pos - 100 + len(s.ref)] == s.ref
         assert s.ref != s.alt and (s.kind == "SNV" or s.ref[0] == s.alt[0])
+
+
+def test_long_indel_spikes_are_long_and_their_deleted_span_is_clean():
+    rng = np.random.default_rng(5)
+    ref = "".join(rng.choice(list("ACGT"), size=30_000))
+    depth, other, indels = np.full(30_000, 30.0), np.zeros(30_000), np.zeros(30_000, dtype=int)
+    hets = np.arange(35, 30_000, 70)
+    other[hets] = 0.5              # germline hets every 70 bp: a long deletion from a clean anchor would reach one
+    spikes = choose_spikes(ref, 100, depth, other, indels, 30, [0.3], rng, long_indels=True)
+    lo, hi = LONG_INDEL_LENGTHS
+    assert len(spikes) == 30 and {s.kind for s in spikes} == {"SNV", "INS", "DEL"}
+    for s in spikes:
+        start = s.pos - 100
+        assert ref[start:start + len(s.ref)] == s.ref
+        if s.kind != "SNV":
+            assert lo <= abs(len(s.alt) - len(s.ref)) <= hi and s.context == "other"
+        last = start + len(s.ref) - 1
+        assert not ((hets >= start - 10) & (hets <= last + 10)).any()   # 10 bp quiet either side
