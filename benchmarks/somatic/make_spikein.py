@@ -120,12 +120,7 @@ def choose_spikes(ref: str, start: int, depth: np.ndarray, other: np.ndarray, in
         vaf = float(rng.choice(vafs))
         context = "homopolymer" if kind != "SNV" and rng.random() < 1 / 3 else "other"
         pool = pools["homopolymer" if context == "homopolymer" else "any"]
-        while pool and any(abs(pool[-1] - j) < 400 for j in taken):
-            pool.pop()
-        if not pool:
-            sys.exit(f"make_spikein: ran out of clean {context} sites after {len(spikes)} spikes")
-        i = pool.pop()
-        taken.append(i)
+        i = _take(pool, taken, lambda j: True, f"{context} sites", len(spikes))
         base = ref[i]
         if kind == "SNV":
             spikes.append(Spike(start + i, kind, base, str(rng.choice([b for b in "ACGT" if b != base])), vaf,
@@ -142,6 +137,16 @@ def choose_spikes(ref: str, start: int, depth: np.ndarray, other: np.ndarray, in
         else:
             spikes.append(Spike(start + i, kind, base + ref[i + 1:i + 1 + length], base, vaf, context))
     return sorted(spikes, key=lambda s: s.pos)
+
+
+def _take(pool: list[int], taken: list[int], fits, what: str, done: int) -> int:
+    """The next site of ``pool`` at least 400 bp from every taken one for which ``fits``; taken."""
+    while pool and (any(abs(pool[-1] - j) < 400 for j in taken) or not fits(pool[-1])):
+        pool.pop()
+    if not pool:
+        sys.exit(f"make_spikein: ran out of clean {what} after {done} spikes")
+    taken.append(pool.pop())
+    return taken[-1]
 
 
 def _clean_sites(ref: str, depth: np.ndarray, other: np.ndarray, indels: np.ndarray) -> tuple[np.ndarray, list[int]]:
@@ -164,13 +169,8 @@ def _choose_long(ref: str, start: int, depth: np.ndarray, other: np.ndarray, ind
         vaf = float(rng.choice(vafs))
         length = int(rng.integers(lo, hi + 1))
         span = length + 1 if kind == "DEL" else 1
-        while pool and (any(abs(pool[-1] - j) < 400 for j in taken) or not clean[pool[-1]:pool[-1] + span].all()
-                        or "N" in ref[pool[-1]:pool[-1] + span + 12]):
-            pool.pop()
-        if not pool:
-            sys.exit(f"make_spikein: ran out of clean sites after {len(spikes)} spikes")
-        i = pool.pop()
-        taken.append(i)
+        i = _take(pool, taken, lambda j: clean[j:j + span].all() and "N" not in ref[j:j + span + 12], "sites",
+                  len(spikes))
         base = ref[i]
         if kind == "SNV":
             alt = str(rng.choice([b for b in "ACGT" if b != base]))
