@@ -32,7 +32,7 @@ TOOLS = {"genomeml": "genomeml/{set}/eval.json", "freebayes": "peers/{set}/freeb
          "bcftools": "peers/{set}/bcftools/somatic.eval.json"}
 PASS_VCF = {"genomeml": "genomeml/{set}/calls.vcf.gz", "freebayes": "peers/{set}/freebayes/somatic.pass.vcf.gz",
             "bcftools": "peers/{set}/bcftools/somatic.pass.vcf.gz"}
-LENGTH_BINS = ((1, 5), (6, 10), (11, 16), (17, 30), (31, 10**6))   # bp; the shipped model trained on 1-5
+LENGTH_BINS = ((1, 5), (6, 10), (11, 16), (17, 30), (31, 10**6))   # bp
 
 
 def length_bin(key: tuple) -> str:
