@@ -2,6 +2,7 @@
 """Where long truth indels are lost: no read shows them, no candidate, or the model's verdict.
 
     python benchmarks/somatic/long_indel_evidence.py OUT [--sets real_spikein_long_s0,...] [--min-length 17]
+        [--runs genomeml]
 
 For each truth indel of at least ``--min-length`` bp in OUT/sets/<set> (run_all.sh) this counts the
 tumor reads whose CIGAR shows an indel of >= 10 bp within 5 bp of it, the reads soft-clipped within
@@ -48,12 +49,13 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--sets", default=",".join(DEFAULT_SETS))
     ap.add_argument("--min-length", type=int, default=17)
+    ap.add_argument("--runs", default="genomeml", help="genomeml's runs in OUT/RUNS/<set> (run_genomeml.py --runs)")
     args = ap.parse_args()
     table: Counter = Counter()
     for name in args.sets.split(","):
         bench = args.out / "sets" / name
         truth, = load_scored(bench / "ref.fa", bench / "confident.bed", bench / "truth.somatic.vcf.gz")
-        with pysam.VariantFile(str(args.out / "genomeml" / name / "calls.vcf.gz")) as vcf:
+        with pysam.VariantFile(str(args.out / args.runs / name / "calls.vcf.gz")) as vcf:
             verdict = {(r.contig, r.pos): next(iter(r.filter.keys()), ".") for r in vcf}
         with pysam.AlignmentFile(str(bench / "tumor.bam")) as bam:
             for key in truth:

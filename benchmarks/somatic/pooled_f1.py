@@ -28,9 +28,9 @@ from validation_f1 import f1  # noqa: E402  (one F1 formula for the benchmark sc
 
 DEFAULT_SETS = ("hs37d5_60x40x", "hs37d5_60x40x_seed2", "hs37d5_60x40x_seed3", "hs37d5_60x40x_seed4",
                 "hs37d5_60x40x_seed5", "hs37d5_60x40x_seed6")
-TOOLS = {"genomeml": "genomeml/{set}/eval.json", "freebayes": "peers/{set}/freebayes/somatic.eval.json",
+TOOLS = {"genomeml": "{runs}/{set}/eval.json", "freebayes": "peers/{set}/freebayes/somatic.eval.json",
          "bcftools": "peers/{set}/bcftools/somatic.eval.json"}
-PASS_VCF = {"genomeml": "genomeml/{set}/calls.vcf.gz", "freebayes": "peers/{set}/freebayes/somatic.pass.vcf.gz",
+PASS_VCF = {"genomeml": "{runs}/{set}/calls.vcf.gz", "freebayes": "peers/{set}/freebayes/somatic.pass.vcf.gz",
             "bcftools": "peers/{set}/bcftools/somatic.pass.vcf.gz"}
 LENGTH_BINS = ((1, 5), (6, 10), (11, 16), (17, 30), (31, 10**6))   # bp
 
@@ -52,6 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--sets", default=",".join(DEFAULT_SETS))
+    ap.add_argument("--runs", default="genomeml", help="genomeml's runs in OUT/RUNS/<set> (run_genomeml.py --runs)")
     args = ap.parse_args()
     sets = args.sets.split(",")
     pooled = {(tool, kind): [0, 0, 0] for tool in TOOLS for kind in ("snv", "indel")}
@@ -60,7 +61,7 @@ def main() -> None:
     by_length: dict[str, dict[str, list[int]]] = {tool: {} for tool in PASS_VCF}   # bin -> [found, truth]
     for name in sets:
         for tool, pattern in TOOLS.items():
-            report = json.loads((args.out / pattern.format(set=name)).read_text())
+            report = json.loads((args.out / pattern.format(set=name, runs=args.runs)).read_text())
             for kind in ("snv", "indel"):
                 for i, key in enumerate(("tp", "fp", "fn")):
                     pooled[tool, kind][i] += report[kind][key]
@@ -70,7 +71,7 @@ def main() -> None:
                 counts[1] += vaf_bin["indel_truth"]
         bench = args.out / "sets" / name
         truth, *calls = load_scored(bench / "ref.fa", bench / "confident.bed", bench / "truth.somatic.vcf.gz",
-                                    *(args.out / pattern.format(set=name) for pattern in PASS_VCF.values()))
+                                    *(args.out / pattern.format(set=name, runs=args.runs) for pattern in PASS_VCF.values()))
         found = dict(zip(PASS_VCF, calls))   # matched as `genomeml evaluate somatic` matches them
         for indel in (key for key in truth if variant_type(key) == "indel"):
             g, f = indel in found["genomeml"], indel in found["freebayes"]

@@ -2,6 +2,7 @@
 """Run genomeml call-somatic on benchmark sets, score it, and compare with the peers of the same run.
 
     python benchmarks/somatic/run_genomeml.py OUT [--sets hs37d5_60x40x,...] [--model NAME|PATH] [--threads 2]
+        [--runs genomeml]
 
 OUT is the directory of run_all.sh (OUT/sets/<set>, OUT/peers/<set>/peers.json). For each set
 this writes OUT/genomeml/<set>/ (calls.vcf.gz, time.txt, eval json) and prints one table
@@ -28,9 +29,9 @@ SETS = ("hs37d5_60x40x", "hs37d5_30x30x", "hs37d5_60x40x_seed2", "hs37d5_60x40x_
         "real_spikein_long_s0", "real_spikein_long_s1", "real_spikein_long_s2", "real_spikein_long_s3")
 
 
-def run_set(out: Path, name: str, model: str | None, threads: int) -> dict:
+def run_set(out: Path, name: str, model: str | None, threads: int, runs: str = "genomeml") -> dict:
     bench = (out / "sets" / name).resolve()
-    dest = (out / "genomeml" / name).resolve()
+    dest = (out / runs / name).resolve()
     dest.mkdir(parents=True, exist_ok=True)
     exe = str(Path(sys.executable).with_name("genomeml"))
     cmd = (f"{exe} -v call-somatic --ref ref.fa --tumor tumor.bam --normal normal.bam --regions confident.bed "
@@ -79,12 +80,14 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--model")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", default="genomeml",
+                    help="write to OUT/RUNS/<set>: a candidate model beside the shipped one's OUT/genomeml")
     args = ap.parse_args()
     out = Path(args.out)
     lines = ["| set | tool | SNV F1 | indel F1 | SNV F1 VAF>=0.1 | indel F1 VAF>=0.1 | recall [0.05,0.1) "
              "| CPU-s/Mb | CPU vs freebayes | peak RSS MB |", "|" + "---|" * 10]
     for name in args.sets.split(","):
-        results = run_set(out, name, args.model, args.threads)
+        results = run_set(out, name, args.model, args.threads, args.runs)
         for tool, entry in results.items():
             lines.append(row(name, tool, entry))
         g = results["genomeml"]
