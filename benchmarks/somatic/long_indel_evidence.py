@@ -68,7 +68,8 @@ def main() -> None:
                 call = "PASS" if "PASS" in near else near[0] if near else "none"
                 table[(f"cigar {min(shown, 2)}{'+' if shown >= 2 else ''}",
                        f"clipped {min(clipped, 2)}{'+' if clipped >= 2 else ''}", call)] += 1
-    rows = [{"reads_showing": a, "reads_clipped": b, "genomeml": c, "indels": n} for (a, b, c), n in sorted(table.items())]
+    rows = [{"reads_showing": a, "reads_clipped": b, "genomeml": c, "indels": n}
+            for (a, b, c), n in sorted(table.items())]
     print(json.dumps({"sets": args.sets.split(","), "min_length": args.min_length, "rows": rows}, indent=1))
 
 

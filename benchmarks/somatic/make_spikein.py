@@ -30,6 +30,9 @@ known here), confident.bed (the 100 kb the reads cover, in the new contig's coor
 benchmark.json.
 
     python benchmarks/somatic/make_spikein.py --out out/bench/real_spikein --salt 0 --seed 1
+
+``--long-indels`` draws a third each SNVs, insertions and deletions instead, every indel 6-30 bp
+outside homopolymers with its whole deleted span clean: lengths the 1-6 bp draw never reaches.
 """
 
 from __future__ import annotations

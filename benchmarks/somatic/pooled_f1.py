@@ -70,8 +70,8 @@ def main() -> None:
                 counts[0] += vaf_bin["indel_tp"]
                 counts[1] += vaf_bin["indel_truth"]
         bench = args.out / "sets" / name
-        truth, *calls = load_scored(bench / "ref.fa", bench / "confident.bed", bench / "truth.somatic.vcf.gz",
-                                    *(args.out / pattern.format(set=name, runs=args.runs) for pattern in PASS_VCF.values()))
+        vcfs = (args.out / pattern.format(set=name, runs=args.runs) for pattern in PASS_VCF.values())
+        truth, *calls = load_scored(bench / "ref.fa", bench / "confident.bed", bench / "truth.somatic.vcf.gz", *vcfs)
         found = dict(zip(PASS_VCF, calls))   # matched as `genomeml evaluate somatic` matches them
         for indel in (key for key in truth if variant_type(key) == "indel"):
             g, f = indel in found["genomeml"], indel in found["freebayes"]

@@ -53,7 +53,8 @@ def score(labels: np.ndarray, probs: np.ndarray, is_snv: np.ndarray, snv: float,
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", action="append", required=True)
-    ap.add_argument("--long-from", type=int, help="also score the indels of at least this many bp (at most 20) on their own")
+    ap.add_argument("--long-from", type=int,
+                    help="also score the indels of at least this many bp (at most 20) on their own")
     ap.add_argument("examples", nargs="+")
     args = ap.parse_args()
     _, keras = deterministic_training(2, 0)
