@@ -60,7 +60,7 @@ from make_real_split import DEFAULT_BAM, DEFAULT_REF, DEFAULT_REGION, half_of  #
 
 REAL_STRETCH = ("20", 9_995_000, 11_095_000)   # 0-based half-open: real sequence in the test reference
 COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
-LONG_INDEL_LENGTHS = (6, 30)   # --long-indels: uniform, inclusive; the shipped model trained on 1-5 bp
+LONG_INDEL_LENGTHS = (6, 30)   # bp, --long-indels: uniform, both ends included
 
 
 @dataclass(frozen=True)
