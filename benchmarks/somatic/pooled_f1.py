@@ -35,10 +35,12 @@ PASS_VCF = {"genomeml": "{runs}/{set}/calls.vcf.gz", "freebayes": "peers/{set}/f
 LENGTH_BINS = ((1, 5), (6, 10), (11, 16), (17, 30), (31, 10**6))   # bp
 
 
+LENGTH_LABELS = [f"{lo}-{hi}" if hi < 10**6 else f">={lo}" for lo, hi in LENGTH_BINS]
+
+
 def length_bin(key: tuple) -> str:
     length = abs(len(key[3]) - len(key[2]))
-    lo, hi = next(b for b in LENGTH_BINS if b[0] <= length <= b[1])
-    return f"{lo}-{hi}" if hi < 10**6 else f">={lo}"
+    return LENGTH_LABELS[next(i for i, (lo, hi) in enumerate(LENGTH_BINS) if lo <= length <= hi)]
 
 
 def sign_test(a: int, b: int) -> float:
@@ -83,7 +85,7 @@ def main() -> None:
     rows = {f"{tool} {kind}": {"tp_fp_fn": counts, "f1": round(f1(np.array(counts)), 4)}
             for (tool, kind), counts in pooled.items()}
     p_value = round(sign_test(paired["genomeml_only"], paired["freebayes_only"]), 3)
-    by_length = {tool: dict(sorted(bins.items(), key=lambda kv: int(kv[0].strip(">=").split("-")[0])))
+    by_length = {tool: dict(sorted(bins.items(), key=lambda kv: LENGTH_LABELS.index(kv[0])))
                  for tool, bins in by_length.items()}
     print(json.dumps({"sets": sets, "pooled": rows, "indels_found_by_vaf": indel_by_vaf,
                       "indels_found_by_length_bp": by_length,
