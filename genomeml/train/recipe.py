@@ -8,6 +8,7 @@ benchmarks.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -185,10 +186,34 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
         seeds = member_seeds(seed, members)
         paths = [member_path(workdir, name, s) for s in seeds]
         for path, member_seed in zip(paths, seeds):
+            if finished_member(path, train_files, valid_files, member_seed, epochs, tumor_only, extra["data"]):
+                log.info("%s: kept, trained earlier on the same examples, seed and epochs", path)
+                continue
             train_somatic(train_files, valid_files, path, tumor_only=tumor_only, epochs=epochs, seed=member_seed,
                           threads=threads, extra_card=extra)
         cards[name] = ensemble_somatic(paths, valid_files, Path(models_dir) / f"{name}.keras", threads, extra)
     return {name: card["metrics"] for name, card in cards.items()}
+
+
+def finished_member(path: Path, train_files: Sequence[str], valid_files: Sequence[str], seed: int, epochs: int,
+                    tumor_only: bool, data: dict) -> bool:
+    """Whether ``path`` already holds this member, so an interrupted recipe resumes instead of
+    spending another hour retraining it. Its card must name the same simulations, example files,
+    seed and epochs; anything else (an older recipe, other options) is retrained."""
+    card_path = path.with_suffix(".json")
+    if not (path.exists() and card_path.exists()):
+        return False
+    try:
+        card = json.loads(card_path.read_text())
+        training = card["training"]
+        return (training["seed"] == seed and training["epochs"] == epochs and card["tumor_only"] == tumor_only
+                and training["train_files"] == [Path(f).name for f in train_files]
+                and training["validation_files"] == [Path(f).name for f in valid_files]
+                and training["data"]["simulations"] == json.loads(json.dumps(data["simulations"]))
+                and training["data"]["validation_simulations"]
+                == json.loads(json.dumps(data["validation_simulations"])))
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def member_seeds(seed: int, members: int = MEMBERS) -> list[int]:

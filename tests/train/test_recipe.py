@@ -44,3 +44,28 @@ def test_recipe_cli_takes_long_indels():
     params = cli.commands["train"].commands["somatic-recipe"].make_context(
         "somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--long-indels"]).params
     assert params["long_indels"] is True
+
+
+def _member_card(path, data, seed=5, epochs=3, train=("a.npz",), valid=("b.npz",)):
+    import json
+    path.write_bytes(b"model")
+    card = {"tumor_only": False, "training": {"seed": seed, "epochs": epochs, "train_files": list(train),
+                                              "validation_files": list(valid), "data": data}}
+    path.with_suffix(".json").write_text(json.dumps(card))
+
+
+def test_an_interrupted_recipe_keeps_a_member_trained_on_the_same_data(tmp_path):
+    from genomeml.train.recipe import finished_member
+    data = recipe_data(4, 2, seed=7)
+    path = tmp_path / "m.seed5.keras"
+    assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, data)   # nothing there yet
+    _member_card(path, data)
+    assert finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, data)
+    assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 6, 3, False, data)      # other seed
+    assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 4, False, data)      # other epochs
+    assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, True, data)       # tumor-only
+    assert not finished_member(path, ["x/c.npz"], ["x/b.npz"], 5, 3, False, data)      # other examples
+    long_data = recipe_data(4, 2, seed=7, long_indels=True)
+    assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, long_data)  # other simulations
+    path.with_suffix(".json").write_text("{not json")
+    assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, data)
