@@ -73,6 +73,9 @@ def simulate() -> None:
 @click.option("--long-indels", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of indels drawn flat from 6-20 bp (or as many repeat units) instead of the steep "
                    "short-indel distribution, which gives few over 8 bp.")
+@click.option("--flank-indels", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Share of germline indels that delete or insert one base beside a homopolymer (reads "
+                   "ending in the run show them as mismatches).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 def simulate_somatic_cmd(**kwargs) -> None:
@@ -341,14 +344,18 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
               help="Make the examples with indel realignment (default: as the shipped model was).")
 @click.option("--long-indels/--no-long-indels", default=None,
               help="Give each simulation a share (0-0.3) of 6-20 bp indels (default: as the shipped model was).")
+@click.option("--flank-indels/--no-flank-indels", default=None,
+              help="Give each simulation a share (0-0.3) of germline indels beside homopolymers "
+                   "(default: as the shipped model was).")
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
-                     members, realign_indels, long_indels) -> None:
+                     members, realign_indels, long_indels, flank_indels) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
-    from genomeml.train.recipe import LONG_INDELS, REALIGN_INDELS, retrain_somatic
+    from genomeml.train.recipe import FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, retrain_somatic
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs,
                               members=members,
                               realign_indels=REALIGN_INDELS if realign_indels is None else realign_indels,
-                              long_indels=LONG_INDELS if long_indels is None else long_indels)
+                              long_indels=LONG_INDELS if long_indels is None else long_indels,
+                              flank_indels=FLANK_INDELS if flank_indels is None else flank_indels)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
 
 

@@ -7,7 +7,7 @@ examples once per example setting asked for, from the same reads, so a model mad
 realignment and one made without are scored on the same simulated pairs.
 
     python benchmarks/somatic/make_validation.py --workdir W [--first 146 --count 36]
-        [--flavor plain --flavor realigned] [--long-indels] [--threads 2]
+        [--flavor plain --flavor realigned] [--long-indels] [--flank-indels] [--threads 2]
 
 Writes W/sims/simNNN/ and W/<flavor>/simNNN.npz.
 
@@ -74,13 +74,15 @@ def main() -> None:
     ap.add_argument("--flavor", action="append", choices=sorted(FLAVORS))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--long-indels", action="store_true", help="the plan of train somatic-recipe --long-indels")
+    ap.add_argument("--flank-indels", action="store_true", help="the plan of train somatic-recipe --flank-indels")
     ap.add_argument("--configs", type=Path, help="re-simulate DIR/sim*/simulation.json instead of the plan")
     ap.add_argument("--stage", choices=["simulate", "examples", "both"], default="both")
     args = ap.parse_args()
     if args.configs:
         jobs = [(d.name, args.configs) for d in sorted(args.configs.glob("sim*")) if (d / "simulation.json").exists()]
     else:
-        train, valid = somatic_plan(128, args.first + args.count - 128, args.seed, args.long_indels)
+        train, valid = somatic_plan(128, args.first + args.count - 128, args.seed, args.long_indels,
+                                    args.flank_indels)
         jobs = [(p.name, p) for p in (train + valid)[args.first:args.first + args.count]]
     stages = ("simulate", "examples") if args.stage == "both" else (args.stage,)
     flavors = args.flavor or sorted(FLAVORS)

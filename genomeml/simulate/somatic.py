@@ -47,6 +47,7 @@ class SomaticSimConfig:
     #                      copy-number allele (see simulate.vntr)
     aligner: str = "minimap2"   # or "bwa" (bwa mem, Illumina only): each aligner has its own artifacts
     long_indels: float = 0.0   # share of indels from a flat 6-20 bp tail (see simulate.variants.place_germline)
+    flank_indels: float = 0.0   # share of germline indels of one base beside a homopolymer (same place)
 
 
 def germline_dropout(germline: list[Variant], share: float, rng: np.random.Generator) -> dict[int, float]:
@@ -151,7 +152,7 @@ def simulate_somatic(cfg: SomaticSimConfig) -> dict:
         allowed = [(r.start, r.end) for r in confident if r.contig == contig]
         inside_arrays = [(a.start - 20, a.end + 20) for a in arrays.get(contig, [])]   # no small variants there
         g, occupancy = place_germline(seq, contig, allowed, cfg.germline_rate, variant_rng, inside_arrays,
-                                      long_indels=cfg.long_indels)
+                                      long_indels=cfg.long_indels, flank_indels=cfg.flank_indels)
         if arrays.get(contig):
             g = sorted(g + vntr_alleles(seq, contig, arrays[contig], np.random.default_rng([cfg.seed, 12])),
                        key=lambda v: v.pos)

@@ -29,7 +29,7 @@ class Variant:
     alt: str
     haplotypes: tuple[int, ...]   # which of the two haplotypes carry it
     vaf: float = 1.0              # somatic: expected fraction of tumor reads carrying it
-    context: str = "other"        # homopolymer / str / near_germline / other
+    context: str = "other"        # homopolymer / str / homopolymer_flank / near_germline / other
     info: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -107,11 +107,45 @@ def _random_indel(seq: str, pos: int, rng: np.random.Generator, max_len: int,
     return pos, seq[pos], seq[pos] + inserted
 
 
+def _flank_indel(seq: str, tract: RepeatTract, rng: np.random.Generator) -> tuple[int, str, str, int]:
+    """A 1-bp indel of a base beside a homopolymer (pos, ref, alt, end of the span it touches).
+
+    Deleting the base just before or after a run, or inserting another base there, is common in
+    real genomes (runs gain and lose their interruptions) and rare among random positions. It
+    matters because a read that ends inside the run aligns it better with one mismatch than with
+    a gap: such reads look like an SNV at the indel, and where every normal read shows the indel,
+    that SNV has no normal support at all.
+    """
+    run = seq[tract.start]
+    before = rng.random() < 0.5
+    if rng.random() < 0.5:   # deletion of the flanking base
+        flank = tract.start - 1 if before else tract.end
+        return flank - 1, seq[flank - 1:flank + 1], seq[flank - 1], tract.end + 1
+    other = [b for b in "ACGT" if b != run]
+    inserted = other[rng.integers(3)]
+    anchor = tract.start - 1 if before else tract.end - 1
+    return anchor, seq[anchor], seq[anchor] + inserted, tract.end + 1
+
+
 def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy, tracts: list[RepeatTract],
           indel_fraction: float, repeat_indel_fraction: float, max_indel: int,
-          candidate_positions: np.ndarray | None = None, long_share: float = 0.0) -> tuple[int, str, str, str] | None:
-    """One variant (pos, ref, alt, context) at a free place, or None if the draw collided."""
+          candidate_positions: np.ndarray | None = None, long_share: float = 0.0,
+          flank_share: float = 0.0) -> tuple[int, str, str, str] | None:
+    """One variant (pos, ref, alt, context) at a free place, or None if the draw collided.
+
+    ``flank_share``: share of indels put beside a homopolymer (``_flank_indel``); draws nothing
+    when 0, so simulations without it keep their random streams."""
     if rng.random() < indel_fraction:
+        runs = [t for t in tracts if t.period == 1 and t.start >= 2] if flank_share > 0 else []
+        if runs and rng.random() < flank_share:
+            tract = runs[rng.integers(len(runs))]
+            if tract.end + 1 >= len(seq):
+                return None
+            pos, ref, alt, span_end = _flank_indel(seq, tract, rng)
+            pos, ref, alt = left_align(seq, pos, ref, alt)
+            if "N" in ref or "N" in alt or not occupancy.take(pos, max(span_end, pos + len(ref)), pad=2):
+                return None
+            return pos, ref, alt, "homopolymer_flank"
         if tracts and rng.random() < repeat_indel_fraction:
             tract = tracts[rng.integers(len(tracts))]
             if tract.start < 1:
@@ -140,11 +174,13 @@ def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy
 
 def place_germline(seq: str, contig: str, allowed: list[tuple[int, int]], rate: float,
                    rng: np.random.Generator, excluded: Sequence[tuple[int, int]] = (),
-                   max_indel: int = 20, long_indels: float = 0.0) -> tuple[list[Variant], _Occupancy]:
+                   max_indel: int = 20, long_indels: float = 0.0,
+                   flank_indels: float = 0.0) -> tuple[list[Variant], _Occupancy]:
     """Heterozygous (60%) and homozygous germline SNVs and 1-20 bp indels (15%).
 
     ``long_indels``: share of indels drawn from a flat long tail (6 bp to ``max_indel``, or as
     many repeat units) instead of the steep short-indel distribution, which leaves few over 8 bp.
+    ``flank_indels``: share of indels that delete or insert one base beside a homopolymer.
 
     ``excluded`` spans get no variant, here nor from place_somatic on the returned occupancy
     (e.g. VNTR arrays, whose own alleles are placed apart)."""
@@ -157,7 +193,8 @@ def place_germline(seq: str, contig: str, allowed: list[tuple[int, int]], rate: 
     for _ in range(n_target * 4):
         if len(variants) >= n_target:
             break
-        drawn = _draw(seq, contig, rng, occupancy, tracts, 0.15, 0.5, max_indel, long_share=long_indels)
+        drawn = _draw(seq, contig, rng, occupancy, tracts, 0.15, 0.5, max_indel, long_share=long_indels,
+                      flank_share=flank_indels)
         if drawn is None:
             continue
         pos, ref, alt, context = drawn

@@ -28,6 +28,8 @@ MEMBERS = 2   # CNNs averaged into each shipped somatic model
 REALIGN_INDELS = False   # the shipped model's examples count only the indels alignments show
 LONG_INDELS = False   # the shipped model's simulations draw indels of 1-5 bp and repeat-unit steps only
 LONG_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with LONG_INDELS: share drawn from the 6-20 bp tail
+FLANK_INDELS = False   # the shipped model's germline indels sit beside homopolymers only by chance (~1%)
+FLANK_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with FLANK_INDELS: share of germline indels there
 
 
 @dataclass
@@ -46,20 +48,23 @@ class SimPlan:
     vntrs: float = 0.0
     aligner: str = "minimap2"
     long_indels: float = 0.0
+    flank_indels: float = 0.0
 
 
-def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024,
-                 long_indels: bool = LONG_INDELS) -> tuple[list[SimPlan], list[SimPlan]]:
+def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_indels: bool = LONG_INDELS,
+                 flank_indels: bool = FLANK_INDELS) -> tuple[list[SimPlan], list[SimPlan]]:
     """Simulation settings spread over depths, purities, contamination and sequence sources.
 
-    ``long_indels`` gives each simulation a share of 6-20 bp indels from its own random stream, so
-    every other setting is the same with and without it.
+    ``long_indels`` gives each simulation a share of 6-20 bp indels, ``flank_indels`` a share of
+    germline indels beside homopolymers, each from its own random stream, so every other setting
+    is the same with and without them.
     """
     rng = np.random.default_rng(seed)
     vntr_rng = np.random.default_rng([seed, 1])   # own streams: the other draws stay as they were
     rate_rng = np.random.default_rng([seed, 2])
     aligner_rng = np.random.default_rng([seed, 3])
     long_rng = np.random.default_rng([seed, 4])
+    flank_rng = np.random.default_rng([seed, 5])
     plans = []
     for i in range(n_train + n_valid):
         plans.append(SimPlan(
@@ -81,13 +86,15 @@ def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024,
             # to other indels and its soft clips are artifacts the model must have seen
             aligner=str(aligner_rng.choice(["minimap2", "bwa"])),
             long_indels=float(long_rng.choice(LONG_INDEL_SHARES)) if long_indels else 0.0,
+            flank_indels=float(flank_rng.choice(FLANK_INDEL_SHARES)) if flank_indels else 0.0,
         ))
     return plans[:n_train], plans[n_train:]
 
 
-def recipe_data(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_indels: bool = LONG_INDELS) -> dict:
+def recipe_data(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_indels: bool = LONG_INDELS,
+                flank_indels: bool = FLANK_INDELS) -> dict:
     """The card's record of the training data (the "data" entry of the card's "training" section)."""
-    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed, long_indels)
+    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels)
     return {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
             "training_region": TRAINING_REGION, "synthetic_length": 100_000,
             "simulations": [asdict(p) for p in train_plan],
@@ -102,7 +109,8 @@ def simulation_config(plan: SimPlan, out: str, source: str):
                             normal_depth=plan.normal_depth, purity=plan.purity, contamination=plan.contamination,
                             somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
                             threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias,
-                            vntrs=plan.vntrs, aligner=plan.aligner, long_indels=plan.long_indels)
+                            vntrs=plan.vntrs, aligner=plan.aligner, long_indels=plan.long_indels,
+                            flank_indels=plan.flank_indels)
 
 
 def simulation_options(plan: SimPlan, source: str) -> list[str]:
@@ -113,7 +121,7 @@ def simulation_options(plan: SimPlan, source: str) -> list[str]:
                     "--somatic-rate", repr(plan.somatic_rate), "--germline-rate", repr(plan.germline_rate),
                     "--paralogs", repr(plan.paralogs), "--allelic-bias", repr(plan.allelic_bias),
                     "--vntrs", repr(plan.vntrs), "--aligner", plan.aligner, "--long-indels", repr(plan.long_indels),
-                    "--seed", str(plan.seed), "--threads", "1"]
+                    "--flank-indels", repr(plan.flank_indels), "--seed", str(plan.seed), "--threads", "1"]
 
 
 def example_regions(plan: SimPlan) -> list[str]:
@@ -155,10 +163,11 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str, bool]) -> dict:
 def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,
                            n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                            realign_indels: bool = REALIGN_INDELS,
-                           long_indels: bool = LONG_INDELS) -> tuple[list[str], list[str], list[dict]]:
+                           long_indels: bool = LONG_INDELS,
+                           flank_indels: bool = FLANK_INDELS) -> tuple[list[str], list[str], list[dict]]:
     if not Path(source_fasta).exists():
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
-    train, valid = somatic_plan(n_train, n_valid, seed, long_indels)
+    train, valid = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels)
     jobs = [(p, str(workdir), source_fasta, realign_indels) for p in train + valid]
     results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
@@ -168,7 +177,8 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
 def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,
                     threads: int = 2, n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                     epochs: int = 15, tumor_only_too: bool = False, members: int = MEMBERS,
-                    realign_indels: bool = REALIGN_INDELS, long_indels: bool = LONG_INDELS) -> dict:
+                    realign_indels: bool = REALIGN_INDELS, long_indels: bool = LONG_INDELS,
+                    flank_indels: bool = FLANK_INDELS) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``.
 
     Each model is the mean of ``members`` CNNs trained from seeds ``seed``, ``seed + 1``, ...
@@ -177,9 +187,10 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     from genomeml.train.somatic import ensemble_somatic, train_somatic
     started = time.time()
     train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed,
-                                                               realign_indels, long_indels)
+                                                               realign_indels, long_indels, flank_indels)
     data_seconds = round(time.time() - started, 1)
-    extra = {"data": {**recipe_data(n_train, n_valid, seed, long_indels), "data_seconds": data_seconds}}
+    extra = {"data": {**recipe_data(n_train, n_valid, seed, long_indels, flank_indels),
+                      "data_seconds": data_seconds}}
     cards = {}
     wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])
     for name, tumor_only in wanted:

@@ -491,3 +491,37 @@ def test_long_indel_share_adds_long_indels_and_none_leaves_draws_unchanged():
     with_tail = draw(long_indels=0.5)
     assert long(with_tail) > long(default) + 5
     assert max(abs(len(v.alt) - len(v.ref)) for v in with_tail) <= 20
+
+
+def test_flank_indel_share_puts_germline_indels_beside_homopolymers():
+    """Each flank indel deletes or inserts one base beside a run of 4+ of another base, written
+    left-aligned (which can move it back along a short run of its own base); without the option
+    the random stream, and so every variant, is unchanged."""
+    from genomeml.pileup.alleles import left_align
+    from genomeml.simulate.genome import find_tracts
+    from genomeml.simulate.variants import place_germline
+    seq = "".join(np.random.default_rng(2).choice(list("ACGT"), 200_000))
+    runs = [t for t in find_tracts(seq) if t.period == 1]
+    run_starts = {t.start: seq[t.start] for t in runs}
+    run_ends = {t.end: seq[t.start] for t in runs}
+
+    def draw(**kwargs) -> list[Variant]:
+        return place_germline(seq, "c", [(0, len(seq))], 2e-3, np.random.default_rng(5), **kwargs)[0]
+
+    default = draw()
+    assert draw(flank_indels=0.0) == default
+    flanked = [v for v in draw(flank_indels=1.0) if v.context == "homopolymer_flank"]
+    assert len(flanked) > 20 and not any(v.context == "homopolymer_flank" for v in default)
+    kinds = set()
+    for v in flanked:
+        assert abs(len(v.ref) - len(v.alt)) == 1 and v.ref[0] == v.alt[0]
+        assert (v.pos, v.ref, v.alt) == left_align(seq, v.pos, v.ref, v.alt)
+        event = v.ref[1] if len(v.ref) == 2 else v.alt[1]
+        own = 0   # bases of the event's own kind after it, which left-alignment moved it past
+        while seq[v.pos + len(v.ref) + own] == event:
+            own += 1
+        after = run_starts.get(v.pos + len(v.ref) + own)
+        before = run_ends.get(v.pos + 1)
+        assert (after is not None and after != event) or (before is not None and before != event), v
+        kinds.add("deletion" if len(v.ref) == 2 else "insertion")
+    assert kinds == {"deletion", "insertion"}

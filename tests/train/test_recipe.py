@@ -69,3 +69,17 @@ def test_an_interrupted_recipe_keeps_a_member_trained_on_the_same_data(tmp_path)
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, long_data)  # other simulations
     path.with_suffix(".json").write_text("{not json")
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, data)
+
+
+def test_flank_indels_change_only_the_flank_share():
+    from dataclasses import replace
+
+    from genomeml.train.recipe import FLANK_INDEL_SHARES
+    plain = sum(somatic_plan(40, 8, seed=7, long_indels=True), [])
+    flank = sum(somatic_plan(40, 8, seed=7, long_indels=True, flank_indels=True), [])
+    assert [replace(p, flank_indels=0.0) for p in flank] == plain
+    shares = {p.flank_indels for p in flank}
+    assert shares <= set(FLANK_INDEL_SHARES) and len(shares) > 1
+    params = cli.commands["train"].commands["somatic-recipe"].make_context(
+        "somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--flank-indels"]).params
+    assert params["flank_indels"] is True
