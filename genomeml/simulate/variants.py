@@ -130,13 +130,12 @@ def _flank_indel(seq: str, tract: RepeatTract, rng: np.random.Generator) -> tupl
 def _draw(seq: str, contig: str, rng: np.random.Generator, occupancy: _Occupancy, tracts: list[RepeatTract],
           indel_fraction: float, repeat_indel_fraction: float, max_indel: int,
           candidate_positions: np.ndarray | None = None, long_share: float = 0.0,
-          flank_share: float = 0.0) -> tuple[int, str, str, str] | None:
+          flank_share: float = 0.0, runs: Sequence[RepeatTract] = ()) -> tuple[int, str, str, str] | None:
     """One variant (pos, ref, alt, context) at a free place, or None if the draw collided.
 
-    ``flank_share``: share of indels put beside a homopolymer (``_flank_indel``); draws nothing
-    when 0, so simulations without it keep their random streams."""
+    ``flank_share``: share of indels put beside one of the homopolymers ``runs`` (``_flank_indel``);
+    draws nothing without runs, so simulations without it keep their random streams."""
     if rng.random() < indel_fraction:
-        runs = [t for t in tracts if t.period == 1 and t.start >= 2] if flank_share > 0 else []
         if runs and rng.random() < flank_share:
             tract = runs[rng.integers(len(runs))]
             if tract.end + 1 >= len(seq):
@@ -188,13 +187,14 @@ def place_germline(seq: str, contig: str, allowed: list[tuple[int, int]], rate: 
     for start, end in excluded:
         occupancy.free[max(0, start):max(0, end)] = False
     tracts = [t for t in find_tracts(seq) if occupancy.free[t.start - 1:t.end + 1].all()] if len(seq) > 2 else []
+    runs = [t for t in tracts if t.period == 1 and t.start >= 2] if flank_indels > 0 else []
     n_target = rng.poisson(rate * int(occupancy.free.sum()))
     variants: list[Variant] = []
     for _ in range(n_target * 4):
         if len(variants) >= n_target:
             break
         drawn = _draw(seq, contig, rng, occupancy, tracts, 0.15, 0.5, max_indel, long_share=long_indels,
-                      flank_share=flank_indels)
+                      flank_share=flank_indels, runs=runs)
         if drawn is None:
             continue
         pos, ref, alt, context = drawn
