@@ -8,7 +8,9 @@ For each truth indel of at least ``--min-length`` bp in OUT/sets/<set> (run_all.
 tumor reads whose CIGAR shows an indel of >= 10 bp within 5 bp of it, the reads soft-clipped within
 the indel's length of it (what a read with too few bases past a long indel gets from bwa mem), and
 the strongest FILTER genomeml's OUT/genomeml/<set>/calls.vcf.gz gives a record within 3 bp (PASS, then
-GERMLINE, then RefCall; none: no candidate).
+GERMLINE, then RefCall; none: no candidate). ``clips_placed``: whether the clipped reads' clipped bases
+are found in the reference around the indel or in its inserted bases (all, some, none), i.e. whether a
+split-read candidate finder could rebuild it.
 Reading it: a candidate the model rejects is a model problem; two clipped reads and no CIGAR read is
 one for candidate finding (realignment of clipped reads), which no model change reaches.
 """
@@ -28,9 +30,29 @@ VERDICT_ORDER = ("PASS", "GERMLINE", "RefCall")   # the strongest of the records
 DEFAULT_SETS = ("real_spikein_long_s0", "real_spikein_long_s1", "real_spikein_long_s2", "real_spikein_long_s3")
 
 
-def read_evidence(bam: pysam.AlignmentFile, contig: str, pos: int, length: int) -> tuple[int, int]:
-    """(reads showing a >= 10 bp indel within 5 bp of pos, reads soft-clipped within length + 5 of pos)."""
-    shown = clipped = 0
+CLIP_MIN = 8      # soft clips shorter than this are not placed (too many chance matches)
+CLIP_PROBE = 15   # clipped bases looked up, those nearest the aligned part
+
+
+def clip_placed(read: pysam.AlignedSegment, ref: str, ref_start: int, inserted: str) -> bool:
+    """Whether a read's clipped bases (>= CLIP_MIN) are found in ``ref`` (the reference from
+    ``ref_start``, around the indel) or in the indel's ``inserted`` bases: a split read from which
+    the indel could be rebuilt. Only the clip nearest the site is tried."""
+    cigar = read.cigartuples
+    if cigar[-1][0] == 4 and cigar[-1][1] >= CLIP_MIN:
+        probe = read.query_sequence[len(read.query_sequence) - cigar[-1][1]:][:CLIP_PROBE]
+        return probe in ref[max(0, read.reference_end - ref_start - 5):] or bool(inserted) and probe[:len(inserted)] in inserted
+    if cigar[0][0] == 4 and cigar[0][1] >= CLIP_MIN:
+        probe = read.query_sequence[:cigar[0][1]][-CLIP_PROBE:]
+        return probe in ref[:read.reference_start - ref_start + 5] or bool(inserted) and probe[-len(inserted):] in inserted
+    return False
+
+
+def read_evidence(bam: pysam.AlignmentFile, contig: str, pos: int, length: int,
+                  ref: str = "", ref_start: int = 0, inserted: str = "") -> tuple[int, int, int]:
+    """(reads showing a >= 10 bp indel within 5 bp of pos, reads soft-clipped within length + 5 of
+    pos, how many of those have clipped bases that place nearby: see clip_placed)."""
+    shown = clipped = placed = 0
     for read in bam.fetch(contig, max(0, pos - 1), pos + length + 1):
         if read.is_unmapped or read.is_duplicate or read.is_secondary or read.is_supplementary:
             continue
@@ -43,7 +65,8 @@ def read_evidence(bam: pysam.AlignmentFile, contig: str, pos: int, length: int) 
         elif (read.cigartuples[0][0] == 4 and abs(read.reference_start - pos) <= length + 5) or \
                 (read.cigartuples[-1][0] == 4 and abs(read.reference_end - pos) <= length + 5):
             clipped += 1
-    return shown, clipped
+            placed += bool(ref) and clip_placed(read, ref, ref_start, inserted)
+    return shown, clipped, placed
 
 
 def main() -> None:
@@ -61,19 +84,24 @@ def main() -> None:
         with pysam.VariantFile(str(args.out / args.runs / name / "calls.vcf.gz")) as vcf:
             for r in vcf:
                 verdicts.setdefault((r.contig, r.pos), set()).update(r.filter.keys() or ["."])
-        with pysam.AlignmentFile(str(bench / "tumor.bam")) as bam:
+        with pysam.AlignmentFile(str(bench / "tumor.bam")) as bam, pysam.FastaFile(str(bench / "ref.fa")) as fasta:
             for key in truth:
                 contig, pos, ref, alt = key[:4]
                 length = abs(len(alt) - len(ref))
                 if variant_type(key) != "indel" or length < args.min_length:
                     continue
-                shown, clipped = read_evidence(bam, contig, pos, length)
+                start = max(0, pos - length - 80)
+                window = fasta.fetch(contig, start, pos + length + 80).upper()
+                shown, clipped, placed = read_evidence(bam, contig, pos, length, window, start,
+                                                       alt[1:].upper() if len(alt) > len(ref) else "")
                 near = set().union(*(verdicts.get((contig, p), set()) for p in range(pos - 3, pos + 4)))
                 call = next((f for f in VERDICT_ORDER if f in near), min(near, default="none"))
                 table[(f"cigar {min(shown, 2)}{'+' if shown >= 2 else ''}",
-                       f"clipped {min(clipped, 2)}{'+' if clipped >= 2 else ''}", call)] += 1
-    rows = [{"reads_showing": a, "reads_clipped": b, "genomeml": c, "indels": n}
-            for (a, b, c), n in sorted(table.items())]
+                       f"clipped {min(clipped, 2)}{'+' if clipped >= 2 else ''}",
+                       "-" if not clipped else ("all" if placed == clipped else ("some" if placed else "none")),
+                       call)] += 1
+    rows = [{"reads_showing": a, "reads_clipped": b, "clips_placed": c, "genomeml": d, "indels": n}
+            for (a, b, c, d), n in sorted(table.items())]
     print(json.dumps({"sets": args.sets.split(","), "min_length": args.min_length, "rows": rows}, indent=1))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pysam
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks" / "somatic"))
-from long_indel_evidence import read_evidence  # noqa: E402
+from long_indel_evidence import clip_placed, read_evidence  # noqa: E402
 
 
 def test_counts_shown_and_clipped_reads_apart(tmp_path):
@@ -27,5 +27,33 @@ def test_counts_shown_and_clipped_reads_apart(tmp_path):
             out.write(read)
     pysam.index(str(path))
     with pysam.AlignmentFile(str(path)) as bam:
-        assert read_evidence(bam, "c", 1000, 20) == (1, 1)
-        assert read_evidence(bam, "c", 3000, 20) == (0, 0)
+        assert read_evidence(bam, "c", 1000, 20) == (1, 1, 0)   # no reference given: nothing placed
+        assert read_evidence(bam, "c", 3000, 20) == (0, 0, 0)
+
+
+def _read(header, start: int, cigar: str, seq: str) -> pysam.AlignedSegment:
+    read = pysam.AlignedSegment(header)
+    read.query_name, read.reference_id, read.reference_start, read.cigarstring = "r", 0, start, cigar
+    read.query_sequence, read.query_qualities = seq, pysam.qualitystring_to_array("I" * len(seq))
+    return read
+
+
+def test_clipped_bases_place_past_a_deletion_or_inside_an_insertion():
+    import numpy as np
+    ref = "".join(np.random.default_rng(1).choice(list("ACGT"), 400))
+    header = pysam.AlignmentHeader.from_dict({"SQ": [{"SN": "c", "LN": 400}]})
+    # a 25 bp deletion of ref[200:225]: a read ending at 200 has the bases after it clipped
+    sample = ref[150:200] + ref[225:245]
+    assert clip_placed(_read(header, 150, "50M20S", sample), ref, 0, "")
+    # ... and one starting at 225 has the bases before it clipped
+    assert clip_placed(_read(header, 225, "20S50M", ref[180:200] + ref[225:275]), ref, 0, "")
+    # a 30 bp insertion after 200: the clip starts with the inserted bases
+    inserted = "".join(np.random.default_rng(2).choice(list("ACGT"), 30))
+    assert clip_placed(_read(header, 150, "50M20S", ref[150:200] + inserted[:20]), ref, 0, inserted)
+    assert clip_placed(_read(header, 200, "20S50M", inserted[-20:] + ref[200:250]), ref, 0, inserted)
+    # clipped bases from nowhere near (an adapter, a chimera) place neither way
+    junk = "".join(np.random.default_rng(3).choice(list("ACGT"), 20))
+    assert not clip_placed(_read(header, 150, "50M20S", ref[150:200] + junk), ref, 0, "")
+    assert not clip_placed(_read(header, 150, "50M20S", ref[150:200] + junk), ref, 0, inserted)
+    # short clips are not tried
+    assert not clip_placed(_read(header, 150, "50M5S", ref[150:200] + ref[225:230]), ref, 0, "")
