@@ -7,7 +7,7 @@
 For each truth indel of at least ``--min-length`` bp in OUT/sets/<set> (run_all.sh) this counts the
 tumor reads whose CIGAR shows an indel of >= 10 bp within 5 bp of it, the reads soft-clipped within
 the indel's length of it (what a read with too few bases past a long indel gets from bwa mem), and
-the strongest FILTER genomeml's OUT/genomeml/<set>/calls.vcf.gz gives a record within 3 bp (PASS, then
+the strongest FILTER genomeml's OUT/RUNS/<set>/calls.vcf.gz (RUNS: --runs) gives a record within 3 bp (PASS, then
 GERMLINE, then RefCall; none: no candidate). ``clips_placed``: whether the clipped reads' clipped bases
 are found in the reference around the indel or in its inserted bases (all, some, none), i.e. whether a
 split-read candidate finder could rebuild it.
@@ -34,18 +34,21 @@ CLIP_MIN = 8      # soft clips shorter than this are not placed (too many chance
 CLIP_PROBE = 15   # clipped bases looked up, those nearest the aligned part
 
 
-def clip_placed(read: pysam.AlignedSegment, ref: str, ref_start: int, inserted: str) -> bool:
-    """Whether a read's clipped bases (>= CLIP_MIN) are found in ``ref`` (the reference from
-    ``ref_start``, around the indel) or in the indel's ``inserted`` bases: a split read from which
-    the indel could be rebuilt. Only the clip nearest the site is tried."""
-    cigar = read.cigartuples
-    if cigar[-1][0] == 4 and cigar[-1][1] >= CLIP_MIN:
-        probe = read.query_sequence[len(read.query_sequence) - cigar[-1][1]:][:CLIP_PROBE]
-        return probe in ref[max(0, read.reference_end - ref_start - 5):] or bool(inserted) and probe[:len(inserted)] in inserted
-    if cigar[0][0] == 4 and cigar[0][1] >= CLIP_MIN:
-        probe = read.query_sequence[:cigar[0][1]][-CLIP_PROBE:]
-        return probe in ref[:read.reference_start - ref_start + 5] or bool(inserted) and probe[-len(inserted):] in inserted
-    return False
+def clip_placed(read: pysam.AlignedSegment, right: bool, ref: str, ref_start: int, inserted: str) -> bool:
+    """Whether the read's clipped bases on the site's side (``right``: its end; >= CLIP_MIN of them)
+    are found in ``ref`` (the reference from ``ref_start``, around the indel) or in the indel's
+    ``inserted`` bases: a split read from which the indel could be rebuilt."""
+    op, n = read.cigartuples[-1 if right else 0]
+    if op != 4 or n < CLIP_MIN:
+        return False
+    seq = read.query_sequence
+    if right:   # probe: the clipped bases next to the aligned part
+        probe, ref_side = seq[len(seq) - n:][:CLIP_PROBE], ref[max(0, read.reference_end - ref_start - 5):]
+        in_insertion = probe[:len(inserted)] in inserted
+    else:
+        probe, ref_side = seq[:n][-CLIP_PROBE:], ref[:max(0, read.reference_start - ref_start + 5)]
+        in_insertion = probe[-len(inserted):] in inserted
+    return probe in ref_side or (bool(inserted) and in_insertion)
 
 
 def read_evidence(bam: pysam.AlignmentFile, contig: str, pos: int, length: int,
@@ -60,12 +63,14 @@ def read_evidence(bam: pysam.AlignmentFile, contig: str, pos: int, length: int,
         for op, n in read.cigartuples:
             shows |= op in (1, 2) and n >= 10 and abs(at - pos) <= 5
             at += n if op in (0, 2, 3, 7, 8) else 0
+        left = read.cigartuples[0][0] == 4 and abs(read.reference_start - pos) <= length + 5
+        right = read.cigartuples[-1][0] == 4 and abs(read.reference_end - pos) <= length + 5
         if shows:
             shown += 1
-        elif (read.cigartuples[0][0] == 4 and abs(read.reference_start - pos) <= length + 5) or \
-                (read.cigartuples[-1][0] == 4 and abs(read.reference_end - pos) <= length + 5):
+        elif left or right:
             clipped += 1
-            placed += bool(ref) and clip_placed(read, ref, ref_start, inserted)
+            placed += bool(ref) and any(clip_placed(read, side, ref, ref_start, inserted)
+                                        for side, near in ((True, right), (False, left)) if near)
     return shown, clipped, placed
 
 

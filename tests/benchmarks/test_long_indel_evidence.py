@@ -44,16 +44,20 @@ def test_clipped_bases_place_past_a_deletion_or_inside_an_insertion():
     header = pysam.AlignmentHeader.from_dict({"SQ": [{"SN": "c", "LN": 400}]})
     # a 25 bp deletion of ref[200:225]: a read ending at 200 has the bases after it clipped
     sample = ref[150:200] + ref[225:245]
-    assert clip_placed(_read(header, 150, "50M20S", sample), ref, 0, "")
+    assert clip_placed(_read(header, 150, "50M20S", sample), True, ref, 0, "")
     # ... and one starting at 225 has the bases before it clipped
-    assert clip_placed(_read(header, 225, "20S50M", ref[180:200] + ref[225:275]), ref, 0, "")
+    assert clip_placed(_read(header, 225, "20S50M", ref[180:200] + ref[225:275]), False, ref, 0, "")
     # a 30 bp insertion after 200: the clip starts with the inserted bases
     inserted = "".join(np.random.default_rng(2).choice(list("ACGT"), 30))
-    assert clip_placed(_read(header, 150, "50M20S", ref[150:200] + inserted[:20]), ref, 0, inserted)
-    assert clip_placed(_read(header, 200, "20S50M", inserted[-20:] + ref[200:250]), ref, 0, inserted)
+    assert clip_placed(_read(header, 150, "50M20S", ref[150:200] + inserted[:20]), True, ref, 0, inserted)
+    assert clip_placed(_read(header, 200, "20S50M", inserted[-20:] + ref[200:250]), False, ref, 0, inserted)
     # clipped bases from nowhere near (an adapter, a chimera) place neither way
     junk = "".join(np.random.default_rng(3).choice(list("ACGT"), 20))
-    assert not clip_placed(_read(header, 150, "50M20S", ref[150:200] + junk), ref, 0, "")
-    assert not clip_placed(_read(header, 150, "50M20S", ref[150:200] + junk), ref, 0, inserted)
+    assert not clip_placed(_read(header, 150, "50M20S", ref[150:200] + junk), True, ref, 0, "")
+    assert not clip_placed(_read(header, 150, "50M20S", ref[150:200] + junk), True, ref, 0, inserted)
     # short clips are not tried
-    assert not clip_placed(_read(header, 150, "50M5S", ref[150:200] + ref[225:230]), ref, 0, "")
+    assert not clip_placed(_read(header, 150, "50M5S", ref[150:200] + ref[225:230]), True, ref, 0, "")
+    # the clip on the site's side is the one tried: this read's right clip is the deletion's
+    both = "".join(np.random.default_rng(4).choice(list("ACGT"), 10)) + ref[150:200] + ref[225:245]
+    assert clip_placed(_read(header, 150, "10S50M20S", both), True, ref, 0, "")
+    assert not clip_placed(_read(header, 150, "10S50M20S", both), False, ref, 0, "")
