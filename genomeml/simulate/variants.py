@@ -110,19 +110,16 @@ def _random_indel(seq: str, pos: int, rng: np.random.Generator, max_len: int,
 def _flank_indel(seq: str, tract: RepeatTract, rng: np.random.Generator) -> tuple[int, str, str, int]:
     """A 1-bp indel of a base beside a homopolymer (pos, ref, alt, end of the span it touches).
 
-    Deleting the base just before or after a run, or inserting another base there, is common in
-    real genomes (runs gain and lose their interruptions) and rare among random positions. It
-    matters because a read that ends inside the run aligns it better with one mismatch than with
-    a gap: such reads look like an SNV at the indel, and where every normal read shows the indel,
-    that SNV has no normal support at all.
+    Random placement puts about 1% of germline indels there, so a model rarely sees what they do:
+    a read that ends inside the run aligns it better with one mismatch than with a gap. Such reads
+    look like an SNV at the indel, and where every normal read shows a homozygous indel, that SNV
+    has no normal base at all.
     """
-    run = seq[tract.start]
     before = rng.random() < 0.5
     if rng.random() < 0.5:   # deletion of the flanking base
         flank = tract.start - 1 if before else tract.end
         return flank - 1, seq[flank - 1:flank + 1], seq[flank - 1], tract.end + 1
-    other = [b for b in "ACGT" if b != run]
-    inserted = other[rng.integers(3)]
+    inserted = _OTHER[seq[tract.start]][rng.integers(3)]
     anchor = tract.start - 1 if before else tract.end - 1
     return anchor, seq[anchor], seq[anchor] + inserted, tract.end + 1
 
