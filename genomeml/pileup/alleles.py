@@ -59,6 +59,24 @@ def indel_allele(seq: str, contig: str, anchor: int, length: int, inserted: str,
     return Allele(contig, pos, ref, alt)
 
 
+def rightmost_end(seq: str, allele: Allele, offset: int = 0) -> int:
+    """The reference column just past the rightmost placement of indel ``allele`` in ``seq``.
+
+    An indel in a repeat can be written anywhere along the run; a read shows whether it is
+    there only if it covers the run to this column (plus a few bases). Left alignment gives
+    the leftmost placement, this the other side.
+    """
+    if allele.is_snv or not allele.is_indel:
+        return allele.end
+    moved = allele.alt[1:] if len(allele.alt) > len(allele.ref) else allele.ref[1:]
+    first = allele.pos + 1 - offset          # first column the event touches
+    width = len(allele.ref) - 1              # columns it removes (0 for an insertion)
+    k = 0
+    while first + width + k < len(seq) and seq[first + width + k] == moved[k % len(moved)]:
+        k += 1
+    return allele.pos + 1 + width + k
+
+
 def padded_window(seq: str, start: int, width: int) -> str:
     """``seq[start:start+width]``, padded with N where it runs off either end (contig edges)."""
     left = max(0, -start)

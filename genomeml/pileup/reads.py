@@ -54,6 +54,9 @@ class DecodedRead:
     query_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     query_quals: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
     extra: dict = field(default_factory=dict)
+    # the first mate of an overlapping pair (set on the second): its view of the shared columns wins,
+    # except for an indel it cannot tell (see candidates.count_alleles)
+    mate: "DecodedRead | None" = field(default=None, repr=False, compare=False)
 
     @property
     def end(self) -> int:
@@ -147,7 +150,8 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
     """Decoded usable reads overlapping [start, end), with overlapping mates marked to count once.
 
     A read whose mate was seen earlier and overlaps it gets ``count_from`` = the mate's
-    end, so allele counts take the shared columns from the first mate only.
+    end and ``mate`` = that mate, so allele counts take the shared columns from the first mate
+    only (bar indels the first mate ends too early to show).
     ``max_depth`` downsamples extreme depth by read-name hash (see downsample_bounds).
     A read whose mate is mapped to another contig is skipped, as by Mutect2's default
     MateOnSameContigOrNoMappedMateReadFilter: such a fragment is a chimera or comes from a
@@ -156,7 +160,7 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
     """
     bounds = downsample_bounds(bam, contig, max(0, start), end, max_depth, read_length)
     out: list[DecodedRead] = []
-    open_mates: dict[str, int] = {}
+    open_mates: dict[str, DecodedRead] = {}
     for read in bam.fetch(contig, max(0, start), end):
         if read.flag & SKIP_FLAGS or _mate_on_other_contig(read):
             continue
@@ -168,11 +172,12 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
         if decoded is None:
             continue
         if read.is_paired and not read.mate_is_unmapped and read.next_reference_id == read.reference_id:
-            mate_end = open_mates.pop(read.query_name, None)
-            if mate_end is not None:
-                decoded.count_from = max(decoded.start, mate_end)
+            first = open_mates.pop(read.query_name, None)
+            if first is not None:
+                decoded.count_from = max(decoded.start, first.end)
+                decoded.mate = first
             elif read.next_reference_start >= read.reference_start and read.next_reference_start < decoded.end:
-                open_mates[read.query_name] = decoded.end
+                open_mates[read.query_name] = decoded
         out.append(decoded)
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from genomeml.pileup.alleles import Allele, indel_allele, left_align
+from genomeml.pileup.alleles import Allele, indel_allele, left_align, rightmost_end
 
 
 def apply(seq: str, pos: int, ref: str, alt: str, offset: int = 0) -> str:
@@ -140,3 +140,35 @@ def test_random_indels_are_leftmost_and_keep_the_haplotype(alphabet):
         assert allele.ref[0] == allele.alt[0] and abs(len(allele.ref) - len(allele.alt)) == length
         checked += 1
     assert checked > 300
+
+
+# ----------------------------------------------------------------------------- rightmost placement
+def test_rightmost_end_hand_cases():
+    seq = "GGTCACACACAGG"                                        # (CA)x4 at 3..10
+    assert rightmost_end(seq, Allele("c", 2, "TCA", "T")) == 11  # the last CA removed ends at 11
+    assert rightmost_end(seq, Allele("c", 2, "T", "TCA")) == 11  # inserted after the last A (10)
+    assert rightmost_end(seq, Allele("c", 2, "T", "C")) == 3     # an SNV is where it is
+    assert rightmost_end("ACGTACGGTCA", Allele("c", 4, "ACG", "A")) == 7   # no repeat: no shift
+    assert rightmost_end("CAAAA", Allele("c", 0, "CA", "C")) == 5          # stops at the sequence end
+    assert rightmost_end("xxCGTAAAAACG", Allele("c", 1002, "TA", "T"), offset=1000 - 2) == 1008
+
+
+def test_rightmost_end_is_the_last_placement_giving_the_same_haplotype():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        seq = "G" + "".join(rng.choice(list("AC"), 30)) + "T"   # two letters: repeats everywhere
+        length = int(rng.integers(1, 4))
+        anchor = int(rng.integers(1, len(seq) - 1 - length))
+        if rng.random() < 0.5:
+            inserted = "".join(rng.choice(list("AC"), length))
+            allele = indel_allele(seq, "c", anchor, length, inserted)
+            target = seq[:anchor + 1] + inserted + seq[anchor + 1:]
+            # an insertion after column a gives the haplotype if target's bases there are what it inserts
+            expected = max(a + 1 for a in range(len(seq)) if seq[:a + 1] + target[a + 1:a + 1 + length]
+                           + seq[a + 1:] == target)
+        else:
+            allele = indel_allele(seq, "c", anchor, -length, "")
+            target = seq[:anchor + 1] + seq[anchor + 1 + length:]
+            expected = max(a + 1 + length for a in range(len(seq) - length)
+                           if seq[:a + 1] + seq[a + 1 + length:] == target)
+        assert rightmost_end(seq, allele) == expected, (seq, allele)

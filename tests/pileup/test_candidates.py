@@ -338,6 +338,26 @@ def test_second_mate_indel_left_aligned_into_overlap_still_counted(tmp_path):
     assert as_keys(counts) == {(CONTIG, 299, "CA", "C"): [0, 1]}   # ... so must the deletion be
 
 
+def test_second_mate_indel_counted_when_the_first_mate_ends_inside_the_repeat(tmp_path):
+    # The (CA) x 5 repeat at 400..409. Mate 1 (350..405) ends inside it reading reference, which it
+    # would do whether or not the fragment lacks a CA. Mate 2 (380..459) spans the repeat and lacks
+    # the CA written at its start (raw anchor 399 < mate 1's end): the fragment carries the deletion.
+    mate2 = [(0, 400 - 380), (2, 2), (0, 460 - 402)]
+    bam = write_bam(tmp_path / "pair.bam", _pair("p", 350, [(0, 56)], 380, mate2))
+    reads = fetch(bam)
+    assert reads[1].count_from == 406 and reads[1].indels[0].pos == 399 and reads[1].mate is reads[0]
+    counts = count_alleles(reads, CONTIG, 300, 500, REF, 0)
+    assert as_keys(counts) == {(CONTIG, 399, "GCA", "G"): [0, 1]}
+
+
+def test_second_mate_indel_not_counted_when_the_first_mate_spans_the_repeat(tmp_path):
+    # Mate 1 (350..419) reads the whole repeat and past it as reference: its view of the fragment wins.
+    mate2 = [(0, 400 - 380), (2, 2), (0, 460 - 402)]
+    bam = write_bam(tmp_path / "pair.bam", _pair("p", 350, [(0, 70)], 380, mate2))
+    counts = count_alleles(fetch(bam), CONTIG, 300, 500, REF, 0)
+    assert as_keys(counts) == {}
+
+
 # ----------------------------------------------------------------------------- find_candidates
 def counts_from(depth: list[int], alt_col: dict, ref: str, start: int = 0, indels=None) -> AlleleCounts:
     """Hand-made counts: ``alt_col`` maps (column, base) to (forward, reverse) reads."""
