@@ -245,8 +245,11 @@ def merge_polish_cmd(assembly, edits, output, vcf) -> None:
 @click.option("--realign-indels", is_flag=True,
               help="Count reads that carry a candidate indel their alignment hides (soft-clipped or as "
                    "mismatches); a model trained on such examples calls with it.")
+@click.option("--second-mate-indels", is_flag=True,
+              help="Count an indel the second of two overlapping mates shows where the first mate ends inside "
+                   "the repeat and cannot show it; a model trained on such examples calls with it.")
 def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_somatic, truth_germline, truth,
-                      threads, seed, realign_indels) -> None:
+                      threads, seed, realign_indels, second_mate_indels) -> None:
     """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection.
 
     With --polish: the windows where reads disagree with a draft assembly.
@@ -263,7 +266,7 @@ def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_
         if (truth_somatic is None) != (truth_germline is None):
             raise click.UsageError("give both --truth-somatic and --truth-germline, or neither")
         summary = make_examples(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads,
-                                seed=seed, realign_indels=realign_indels)
+                                seed=seed, realign_indels=realign_indels, second_mate_indels=second_mate_indels)
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
@@ -347,15 +350,21 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
 @click.option("--flank-indels/--no-flank-indels", default=None,
               help="Give each simulation a share (0-0.3) of germline indels beside homopolymers "
                    "(default: as the shipped model was).")
+@click.option("--second-mate-indels/--no-second-mate-indels", default=None,
+              help="Make the examples counting second-mate indels a first mate cannot show "
+                   "(default: as the shipped model was).")
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
-                     members, realign_indels, long_indels, flank_indels) -> None:
+                     members, realign_indels, long_indels, flank_indels, second_mate_indels) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
-    from genomeml.train.recipe import FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, retrain_somatic
+    from genomeml.train.recipe import (FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, SECOND_MATE_INDELS,
+                                       retrain_somatic)
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs,
                               members=members,
                               realign_indels=REALIGN_INDELS if realign_indels is None else realign_indels,
                               long_indels=LONG_INDELS if long_indels is None else long_indels,
-                              flank_indels=FLANK_INDELS if flank_indels is None else flank_indels)
+                              flank_indels=FLANK_INDELS if flank_indels is None else flank_indels,
+                              second_mate_indels=SECOND_MATE_INDELS if second_mate_indels is None
+                              else second_mate_indels)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
 
 

@@ -75,8 +75,11 @@ def read_alleles(read: DecodedRead, ref_seq: str, contig: str, offset: int) -> l
 
 
 def count_alleles(reads: list[DecodedRead] | ReadBlock, contig: str, start: int, end: int, ref_seq: str,
-                  offset: int, min_bq: int = 10, chunk: int = 20000) -> AlleleCounts:
+                  offset: int, min_bq: int = 10, chunk: int = 20000, second_mate_indels: bool = False) -> AlleleCounts:
     """Allele counts of ``reads`` over [start, end); ``ref_seq`` starts at contig position ``offset``.
+
+    ``second_mate_indels``: also count an indel the second of two overlapping mates shows where the
+    first mate ends too early to show it (see _mate_blind_to); off for models trained without it.
 
     Works on chunks of reads so the flat per-column arrays stay a few tens of MB.
     """
@@ -105,8 +108,8 @@ def count_alleles(reads: list[DecodedRead] | ReadBlock, contig: str, start: int,
             for anchor, allele in read_indel_alleles(read, ref_seq, contig, offset):
                 # the overlapping-mate rule looks at where this read shows the indel, not where
                 # left-alignment puts it (which may be inside the part the mate already counted)
-                if start <= allele.pos < end and (anchor >= read.count_from - 1
-                                                  or _mate_blind_to(read, allele, ref_seq, contig, offset)):
+                if start <= allele.pos < end and (anchor >= read.count_from - 1 or (
+                        second_mate_indels and _mate_blind_to(read, allele, ref_seq, contig, offset))):
                     counts = indels.setdefault(allele, np.zeros(2, dtype=np.int64))
                     counts[int(read.reverse)] += 1
     return AlleleCounts(contig, start, end, depth, bases.reshape(n, N_CODES, 2), indels)

@@ -58,7 +58,7 @@ def check_card(card: dict, model_path: Path, tumor_only: bool) -> None:
 
 def example_settings(card: dict) -> ExampleSettings:
     """The examples a model was trained on (as its card records), so it is shown the same kind."""
-    return ExampleSettings(realign_indels=bool(card.get("indel_realignment", False)))
+    return ExampleSettings.from_options(card)
 
 
 def call_settings(card: dict, snv: float | None = None, indel: float | None = None) -> CallSettings:

@@ -12,7 +12,7 @@ import numpy as np
 from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_file
 from genomeml.pileup.alleles import Allele
-from genomeml.somatic.examples import ExampleBatch, example_info
+from genomeml.somatic.examples import OPTION_KEYS, ExampleBatch, example_info
 
 
 def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
@@ -32,25 +32,26 @@ def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
             np.savez_compressed(handle, **arrays)
     info_path = path.with_name(path.name[:-4] + ".example_info.json")
     with atomic_file(info_path) as tmp:
-        tmp.write_text(json.dumps({**example_info(batch.indel_realignment), "n_examples": len(batch)},
+        tmp.write_text(json.dumps({**example_info(batch.options), "n_examples": len(batch)},
                                   indent=2) + "\n")
 
 
-def examples_realigned(paths: Sequence[str | os.PathLike]) -> bool:
-    """Whether the example files were made with indel realignment; all must agree.
+def example_options(paths: Sequence[str | os.PathLike]) -> dict[str, bool]:
+    """How the example files counted reads (indel realignment, second-mate indels); all must agree.
 
-    A model learns the counts and rows realignment gives, so its card records the setting
-    and call-somatic makes examples the same way.
+    A model learns the counts and rows these options give, so its card records them and
+    call-somatic makes examples the same way. Files from before an option existed have it off.
     """
-    flags = {}
+    found = {}
     for path in map(Path, paths):
         info_path = path.with_name(path.name[:-4] + ".example_info.json")
-        flags[path] = bool(json.loads(info_path.read_text()).get("indel_realignment", False)) \
-            if info_path.exists() else False
-    if len(set(flags.values())) > 1:
-        with_it = sorted(str(p) for p, f in flags.items() if f)
-        raise GenomemlError(f"{with_it[0]}: made with indel realignment, other example files without it")
-    return next(iter(flags.values()), False)
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+        found[path] = {key: bool(info.get(key, False)) for key in OPTION_KEYS}
+    for key in OPTION_KEYS:
+        if len({options[key] for options in found.values()}) > 1:
+            with_it = sorted(str(p) for p, options in found.items() if options[key])
+            raise GenomemlError(f"{with_it[0]}: made with {key.replace('_', ' ')}, other example files without it")
+    return next(iter(found.values()), {key: False for key in OPTION_KEYS})
 
 
 def load_examples(paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:

@@ -62,7 +62,7 @@ class ExampleBatch:
     tumor: list[SiteCounts]
     normal: list[SiteCounts | None]
     labels: np.ndarray | None = None
-    indel_realignment: bool = False   # whether hidden indel carriers were realigned (see pileup.realign)
+    options: dict = field(default_factory=dict)   # the ExampleSettings.options() they were made with
 
     def __len__(self) -> int:
         return len(self.alleles)
@@ -75,13 +75,30 @@ class ExampleSettings:
     seed: int = 0
     max_depth: float = 1000.0   # deeper 10-kb windows are downsampled by read-name hash
     realign_indels: bool = False   # count reads that carry an indel without showing it (pileup.realign)
+    second_mate_indels: bool = False   # count a second mate's indel its overlapping first mate cannot show
+
+    def options(self) -> dict[str, bool]:
+        """How reads were counted, under the keys example_info, example files and model cards use."""
+        return {"indel_realignment": self.realign_indels, "second_mate_indels": self.second_mate_indels}
+
+    @classmethod
+    def from_options(cls, options: dict) -> "ExampleSettings":
+        """Settings from recorded options (a model card, an example_info.json); absent keys are off,
+        as they were before the option existed."""
+        return cls(realign_indels=bool(options.get("indel_realignment", False)),
+                   second_mate_indels=bool(options.get("second_mate_indels", False)))
 
 
-def example_info(indel_realignment: bool = False) -> dict:
+# the ways of counting reads a model learns and call-somatic must repeat: recorded in cards and example files
+OPTION_KEYS = tuple(ExampleSettings().options())
+
+
+def example_info(options: dict | None = None) -> dict:
     """The example_info.json of DeepVariant: what a model trained on these tensors expects."""
+    recorded = ExampleSettings.from_options(options or {}).options()
     return {"channel_version": CHANNEL_VERSION, "channels": list(CHANNELS), "shape": [ROWS, WIDTH, len(CHANNELS)],
             "features": list(FEATURES), "labels": list(LABELS), "tumor_rows": TUMOR_ROWS,
-            "normal_rows": NORMAL_ROWS, "indel_realignment": indel_realignment}
+            "normal_rows": NORMAL_ROWS, **recorded}
 
 
 def _homopolymer_length(seq: str, i: int) -> int:
@@ -207,7 +224,7 @@ class _Sample:
         self.block = ReadBlock(reads)
         self.counts = count_alleles(self.block, region.contig, max(offset, region.start - COUNT_PAD),
                                     min(offset + len(ref_seq), region.end + COUNT_PAD), ref_seq, offset,
-                                    settings.min_bq)
+                                    settings.min_bq, second_mate_indels=settings.second_mate_indels)
         self.nearby = _NearbyIndels(self.counts)
 
     def fill_rows(self, allele: Allele, w0: int, ref_codes: np.ndarray, ref_seq: str, offset: int,
@@ -292,5 +309,4 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
                                       _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32)])
         tumor_counts.append(t_counts)
         normal_counts.append(n_counts)
-    return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts,
-                        indel_realignment=settings.realign_indels)
+    return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts, options=settings.options())

@@ -24,7 +24,7 @@ def concatenate(batches: list[ExampleBatch]) -> ExampleBatch:
                             np.zeros((0, len(FEATURES)), np.float32), [], [])
     return ExampleBatch([a for b in batches for a in b.alleles], np.concatenate([b.tensors for b in batches]),
                         np.concatenate([b.features for b in batches]), [c for b in batches for c in b.tumor],
-                        [c for b in batches for c in b.normal], indel_realignment=batches[0].indel_realignment)
+                        [c for b in batches for c in b.normal], options=batches[0].options)
 
 
 def _in_regions(keys: set, regions) -> set:
@@ -34,14 +34,14 @@ def _in_regions(keys: set, regions) -> set:
 def make_examples(reference: str, tumor: str, normal: str | None, output: str | os.PathLike,
                   regions: Sequence[str] = (), truth_somatic: str | None = None, truth_germline: str | None = None,
                   threads: int = 1, shard_size: int = DEFAULT_SHARD, seed: int = 0,
-                  realign_indels: bool = False) -> dict:
+                  realign_indels: bool = False, second_mate_indels: bool = False) -> dict:
     """Write examples (with labels when both truths are given) to ``output`` (.npz). Returns label counts."""
     inputs = prepare_inputs(reference, tumor, normal, regions)
     somatic = _in_regions(truth_keys(truth_somatic, reference), inputs.regions) if truth_somatic else None
     germline = truth_keys(truth_germline, reference) if truth_germline else set()
-    settings = ExampleSettings(seed=seed, realign_indels=realign_indels)
+    settings = ExampleSettings(seed=seed, realign_indels=realign_indels, second_mate_indels=second_mate_indels)
     batch = concatenate([batch for _, batch in iter_examples(inputs, settings, threads, shard_size)])
-    batch.indel_realignment = realign_indels
+    batch.options = settings.options()
     if somatic is not None:
         batch.labels = label_alleles(batch.alleles, somatic, germline)
     save_examples(output, batch)

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TRAINING_REGION = "chr20:60001-130000"
 MEMBERS = 2   # CNNs averaged into each shipped somatic model
 REALIGN_INDELS = False   # the shipped model's examples count only the indels alignments show
+SECOND_MATE_INDELS = False   # ... and, where mates overlap, only the first mate's view of them
 LONG_INDELS = False   # the shipped model's simulations draw indels of 1-5 bp and repeat-unit steps only
 LONG_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with LONG_INDELS: share drawn from the 6-20 bp tail
 FLANK_INDELS = False   # the shipped model's germline indels sit beside homopolymers only by chance (~1%)
@@ -144,8 +145,8 @@ def simulated_examples(workdir: str | os.PathLike, name: str, build: Callable[[P
     return {"name": name, "seconds": round(time.time() - started, 1), **summary, "examples": str(examples)}
 
 
-def _simulate_and_examples(args: tuple[SimPlan, str, str, bool]) -> dict:
-    plan, workdir, source, realign_indels = args
+def _simulate_and_examples(args: tuple[SimPlan, str, str, bool, bool]) -> dict:
+    plan, workdir, source, realign_indels, second_mate_indels = args
     from genomeml.simulate.somatic import simulate_somatic
     from genomeml.somatic.make_examples import make_examples
 
@@ -155,7 +156,7 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str, bool]) -> dict:
                              examples, regions=example_regions(plan),
                              truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
                              truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed,
-                             realign_indels=realign_indels)
+                             realign_indels=realign_indels, second_mate_indels=second_mate_indels)
     # keep truth and config only
     return simulated_examples(workdir, plan.name, build, ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"))
 
@@ -164,11 +165,12 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
                            n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                            realign_indels: bool = REALIGN_INDELS,
                            long_indels: bool = LONG_INDELS,
-                           flank_indels: bool = FLANK_INDELS) -> tuple[list[str], list[str], list[dict]]:
+                           flank_indels: bool = FLANK_INDELS,
+                           second_mate_indels: bool = SECOND_MATE_INDELS) -> tuple[list[str], list[str], list[dict]]:
     if not Path(source_fasta).exists():
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
     train, valid = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels)
-    jobs = [(p, str(workdir), source_fasta, realign_indels) for p in train + valid]
+    jobs = [(p, str(workdir), source_fasta, realign_indels, second_mate_indels) for p in train + valid]
     results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
     return files[:len(train)], files[len(train):], results
@@ -178,7 +180,7 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
                     threads: int = 2, n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                     epochs: int = 15, tumor_only_too: bool = False, members: int = MEMBERS,
                     realign_indels: bool = REALIGN_INDELS, long_indels: bool = LONG_INDELS,
-                    flank_indels: bool = FLANK_INDELS) -> dict:
+                    flank_indels: bool = FLANK_INDELS, second_mate_indels: bool = SECOND_MATE_INDELS) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``.
 
     Each model is the mean of ``members`` CNNs trained from seeds ``seed``, ``seed + 1``, ...
@@ -187,7 +189,8 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     from genomeml.train.somatic import ensemble_somatic, train_somatic
     started = time.time()
     train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed,
-                                                               realign_indels, long_indels, flank_indels)
+                                                               realign_indels, long_indels, flank_indels,
+                                                               second_mate_indels)
     data_seconds = round(time.time() - started, 1)
     extra = {"data": {**recipe_data(n_train, n_valid, seed, long_indels, flank_indels),
                       "data_seconds": data_seconds}}

@@ -16,8 +16,8 @@ from genomeml.errors import GenomemlError
 from genomeml.io.atomic import atomic_file
 from genomeml.models import card_path
 from genomeml.somatic.call import check_channels
-from genomeml.somatic.dataset import examples_realigned, load_examples
-from genomeml.somatic.examples import FEATURES, LABELS, TUMOR_ROWS, example_info
+from genomeml.somatic.dataset import example_options, load_examples
+from genomeml.somatic.examples import FEATURES, LABELS, OPTION_KEYS, TUMOR_ROWS, example_info
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def train_somatic(train_files: Sequence[str], validation_files: Sequence[str], o
         raise GenomemlError(f"training examples lack a class: {dict(zip(LABELS, counts.tolist()))}")
     # balanced-ish: rarer classes weigh more, but not in full proportion (keeps precision on the common class)
     weights = (len(y_t) / (len(LABELS) * counts)) ** 0.5
-    info = example_info(examples_realigned([*train_files, *validation_files]))
+    info = example_info(example_options([*train_files, *validation_files]))
     model = build_model(*info["shape"], len(info["features"]), info["tumor_rows"], info["normal_rows"],
                         n_classes=len(LABELS))
     steps = int(np.ceil(len(y_t) / batch_size)) * epochs
@@ -181,12 +181,14 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
     tumor_only = bool(cards[0].get("tumor_only"))
     if any(bool(c.get("tumor_only")) != tumor_only for c in cards):
         raise GenomemlError("members mix tumor-only and tumor-normal models")
-    realigned = {bool(c.get("indel_realignment", False)) for c in cards}
-    if len(realigned) > 1:
-        raise GenomemlError("members mix models trained with and without indel realignment")
-    if examples_realigned(validation_files) != realigned.pop():
-        raise GenomemlError(f"{validation_files[0]}: validation examples differ from the members in indel "
-                            "realignment")
+    validation_options = example_options(validation_files)
+    for key in OPTION_KEYS:
+        used = {bool(c.get(key, False)) for c in cards}
+        if len(used) > 1:
+            raise GenomemlError(f"members mix models trained with and without {key.replace('_', ' ')}")
+        if validation_options[key] != used.pop():
+            raise GenomemlError(f"{validation_files[0]}: validation examples differ from the members in "
+                                f"{key.replace('_', ' ')}")
     members = [keras.models.load_model(p, compile=False) for p in member_paths]
     model = average_models(members, *info["shape"], len(info["features"]), info["tumor_rows"], info["normal_rows"])
 

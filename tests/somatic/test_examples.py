@@ -515,13 +515,46 @@ def test_realignment_adds_indel_carriers_and_leaves_snvs_and_candidates_alone(tm
     shown = (realigned.tensors[k, TUMOR, HALF_WIDTH, CH["supports_allele"]] == 100).sum()
     assert shown > (plain.tensors[k, TUMOR, HALF_WIDTH, CH["supports_allele"]] == 100).sum()
     # the setting travels with the examples, and mixed files are refused
-    from genomeml.somatic.dataset import examples_realigned
-    assert realigned.indel_realignment and not plain.indel_realignment
+    from genomeml.somatic.dataset import example_options
+    assert realigned.options["indel_realignment"] and not plain.options["indel_realignment"]
     save_examples(tmp_path / "r.npz", realigned)
     save_examples(tmp_path / "p.npz", plain)
-    assert examples_realigned([tmp_path / "r.npz"]) and not examples_realigned([tmp_path / "p.npz"])
+    assert example_options([tmp_path / "r.npz"])["indel_realignment"]
+    assert not example_options([tmp_path / "p.npz"])["indel_realignment"]
     with pytest.raises(GenomemlError, match="indel realignment"):
-        examples_realigned([tmp_path / "r.npz", tmp_path / "p.npz"])
+        example_options([tmp_path / "r.npz", tmp_path / "p.npz"])
+
+
+# ----------------------------------------------------------------------------- second-mate indels
+def test_options_round_trip_and_default_off_for_older_cards():
+    settings = ExampleSettings(realign_indels=True, second_mate_indels=True)
+    assert ExampleSettings.from_options(settings.options()).options() == settings.options()
+    assert ExampleSettings.from_options({"indel_realignment": True}).second_mate_indels is False
+    assert example_info(settings.options())["second_mate_indels"] is True
+    assert example_info()["second_mate_indels"] is False and example_info()["indel_realignment"] is False
+    from genomeml.somatic.call import example_settings
+    assert example_settings({"second_mate_indels": True}).second_mate_indels       # a card's option is obeyed
+
+
+def test_second_mate_indels_change_only_indel_counts_and_travel_with_the_examples(tmp_path):
+    plain, _, _ = run_shard(REGION)
+    counted, _, _ = run_shard(REGION, settings=ExampleSettings(second_mate_indels=True))
+    assert keys(counted.alleles) >= keys(plain.alleles)
+    before = {a: (t.alt, t.depth) for a, t in zip(plain.alleles, plain.tumor)}
+    gained = [a for a, t in zip(counted.alleles, counted.tumor) if a in before and t.alt > before[a][0]]
+    assert gained and all(a.is_indel for a in gained)     # testdata's simulated pairs overlap at indels
+    for a, t in zip(counted.alleles, counted.tumor):
+        if a in before:
+            assert t.depth == before[a][1] and t.alt >= before[a][0]
+            if a.is_snv:
+                assert t.alt == before[a][0]
+    assert counted.options["second_mate_indels"] and not plain.options["second_mate_indels"]
+    from genomeml.somatic.dataset import example_options
+    save_examples(tmp_path / "m.npz", counted)
+    save_examples(tmp_path / "p.npz", plain)
+    assert example_options([tmp_path / "m.npz"]) == {"indel_realignment": False, "second_mate_indels": True}
+    with pytest.raises(GenomemlError, match="second mate indels"):
+        example_options([tmp_path / "p.npz", tmp_path / "m.npz"])
 
 
 @pytest.mark.parametrize("cut", [100257, 100265, 100273])

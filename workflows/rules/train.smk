@@ -3,8 +3,8 @@
 # member CNN) -> average the members -> evaluate
 # call-somatic on each validation set -> Markdown model card. Same plan, seeds and library calls as the
 # recipe, so the default train section rebuilds models/somatic_illumina_tn.keras.
-from genomeml.train.recipe import (MEMBERS, REALIGN_INDELS, example_regions, member_path, member_seeds,
-                                   simulation_options, somatic_plan)
+from genomeml.train.recipe import (MEMBERS, REALIGN_INDELS, SECOND_MATE_INDELS, example_regions, member_path,
+                                   member_seeds, simulation_options, somatic_plan)
 
 TRAIN = config.get("train", {})
 TRAIN_DIR = f"{OUT}/train"
@@ -71,7 +71,8 @@ rule train_examples:
     params:
         regions=lambda w: " ".join(f"--regions {r}" for r in example_regions(TRAIN_PLANS[w.set])),
         seed=lambda w: TRAIN_PLANS[w.set].seed,
-        realign="--realign-indels" if REALIGN_INDELS else "",
+        counting=" ".join(flag for flag, on in (("--realign-indels", REALIGN_INDELS),
+                                                ("--second-mate-indels", SECOND_MATE_INDELS)) if on),
     threads: 1
     resources:
         mem_mb=4000,
@@ -83,7 +84,7 @@ rule train_examples:
     shell:
         "genomeml -v make-examples --ref {input}/ref.fa --tumor {input}/tumor.bam --normal {input}/normal.bam "
         "{params.regions} --truth-somatic {input}/truth.somatic.vcf.gz --truth-germline {input}/truth.germline.vcf.gz "
-        "--threads 1 --seed {params.seed} {params.realign} --output {output:q} > {log} 2>&1"
+        "--threads 1 --seed {params.seed} {params.counting} --output {output:q} > {log} 2>&1"
 
 
 rule train_member:
