@@ -66,7 +66,7 @@ def rightmost_end(seq: str, allele: Allele, offset: int = 0) -> int:
     there only if it covers the run to this column (plus a few bases). Left alignment gives
     the leftmost placement, this the other side.
     """
-    if allele.is_snv or not allele.is_indel:
+    if not allele.is_indel:
         return allele.end
     moved = allele.alt[1:] if len(allele.alt) > len(allele.ref) else allele.ref[1:]
     first = allele.pos + 1 - offset          # first column the event touches

@@ -81,13 +81,15 @@ def _simulate_and_examples(args: tuple[AssemblyPlan, str, str]) -> dict:
     plan, workdir, source = args
     from genomeml.polish.examples import make_polish_examples
     from genomeml.simulate.assembly import simulate_assembly
+    from genomeml.simulate.common import config_record
 
     def build(sim_dir: Path, examples: Path) -> dict:
         simulate_assembly(assembly_config(plan, str(sim_dir), source))
         summary = make_polish_examples(str(sim_dir / "draft.fa"), str(sim_dir / "reads.bam"), str(examples),
                                        truth_vcf=str(sim_dir / "draft_errors.vcf.gz"), threads=1)
         return {"windows": summary["windows"], "labeled_windows": summary["labeled_windows"]}
-    return simulated_examples(workdir, plan.name, build, ("reads.bam", "reads.bam.bai", "reads.fastq.gz"))
+    return simulated_examples(workdir, plan.name, build, ("reads.bam", "reads.bam.bai", "reads.fastq.gz"),
+                              config_record(assembly_config(plan, "", source)))
 
 
 def retrain_polish(workdir: str | os.PathLike, source_fasta: str, models_dir: str | os.PathLike,

@@ -131,13 +131,21 @@ def example_regions(plan: SimPlan) -> list[str]:
 
 
 def simulated_examples(workdir: str | os.PathLike, name: str, build: Callable[[Path, Path], dict],
-                       scratch: Sequence[str]) -> dict:
-    """One recipe job: ``build(sim_dir, examples)`` simulates and writes the examples unless they exist,
-    then the ``scratch`` files (reads, BAMs) go: the examples hold what training needs."""
+                       scratch: Sequence[str], config: dict, options: dict | None = None) -> dict:
+    """One recipe job: ``build(sim_dir, examples)`` simulates and writes the examples, then the
+    ``scratch`` files (reads, BAMs) go: the examples hold what training needs.
+
+    Examples already there are kept only if their simulation had this ``config`` (the
+    config_record in its simulation.json) and they were made with these example ``options``
+    (their example_info.json): a rerun with other settings in the same workdir must rebuild
+    them, not train on the old ones.
+    """
     sim_dir = Path(workdir) / "sims" / name
     examples = Path(workdir) / "examples" / f"{name}.npz"
     if examples.exists():
-        return {"name": name, "examples": str(examples), "cached": True}
+        if _made_as(sim_dir, examples, config, options or {}):
+            return {"name": name, "examples": str(examples), "cached": True}
+        log.info("%s: made with other settings, rebuilt", examples)
     started = time.time()
     summary = build(sim_dir, examples)
     for file in scratch:
@@ -145,9 +153,22 @@ def simulated_examples(workdir: str | os.PathLike, name: str, build: Callable[[P
     return {"name": name, "seconds": round(time.time() - started, 1), **summary, "examples": str(examples)}
 
 
+def _made_as(sim_dir: Path, examples: Path, config: dict, options: dict) -> bool:
+    try:
+        simulated = json.loads((sim_dir / "simulation.json").read_text())["config"]
+        info_path = examples.with_name(examples.name[:-4] + ".example_info.json")
+        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+    except (OSError, ValueError, KeyError):
+        return False
+    return (simulated == json.loads(json.dumps(config))
+            and all(bool(info.get(key, False)) == bool(on) for key, on in options.items()))
+
+
 def _simulate_and_examples(args: tuple[SimPlan, str, str, bool, bool]) -> dict:
     plan, workdir, source, realign_indels, second_mate_indels = args
+    from genomeml.simulate.common import config_record
     from genomeml.simulate.somatic import simulate_somatic
+    from genomeml.somatic.examples import ExampleSettings
     from genomeml.somatic.make_examples import make_examples
 
     def build(sim_dir: Path, examples: Path) -> dict:
@@ -158,7 +179,9 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str, bool, bool]) -> dict:
                              truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed,
                              realign_indels=realign_indels, second_mate_indels=second_mate_indels)
     # keep truth and config only
-    return simulated_examples(workdir, plan.name, build, ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"))
+    options = ExampleSettings(realign_indels=realign_indels, second_mate_indels=second_mate_indels).options()
+    return simulated_examples(workdir, plan.name, build, ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"),
+                              config_record(simulation_config(plan, "", source)), options)
 
 
 def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, threads: int = 2,

@@ -83,3 +83,37 @@ def test_flank_indels_change_only_the_flank_share():
     params = cli.commands["train"].commands["somatic-recipe"].make_context(
         "somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--flank-indels"]).params
     assert params["flank_indels"] is True
+
+
+def test_examples_are_reused_only_if_made_with_the_same_simulation_and_options(tmp_path):
+    import json
+
+    from genomeml.train.recipe import simulated_examples
+
+    builds = []
+
+    def build(config: dict, options: dict):
+        def run(sim_dir, examples):
+            builds.append(examples.name)
+            sim_dir.mkdir(parents=True, exist_ok=True)
+            (sim_dir / "simulation.json").write_text(json.dumps({"config": config}))
+            (sim_dir / "reads.bam").write_text("scratch")
+            examples.parent.mkdir(parents=True, exist_ok=True)
+            examples.write_bytes(b"npz")
+            examples.with_name(examples.name[:-4] + ".example_info.json").write_text(json.dumps(options))
+            return {}
+        return run
+
+    config, options = {"seed": 1, "regions": ["chr20:1-10"]}, {"indel_realignment": False, "second_mate_indels": True}
+    first = simulated_examples(tmp_path, "sim000", build(config, options), ["reads.bam"], config, options)
+    assert "cached" not in first and not (tmp_path / "sims" / "sim000" / "reads.bam").exists()
+    again = simulated_examples(tmp_path, "sim000", build(config, options), ["reads.bam"], dict(config), options)
+    assert again["cached"] and builds == ["sim000.npz"]
+    other_sim = {**config, "seed": 2}
+    simulated_examples(tmp_path, "sim000", build(other_sim, options), ["reads.bam"], other_sim, options)
+    assert len(builds) == 2
+    other_options = {**options, "second_mate_indels": False}
+    simulated_examples(tmp_path, "sim000", build(other_sim, other_options), ["reads.bam"], other_sim, other_options)
+    assert len(builds) == 3
+    assert simulated_examples(tmp_path, "sim000", build(other_sim, other_options), ["reads.bam"], other_sim,
+                              other_options)["cached"]
