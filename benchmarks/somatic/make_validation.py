@@ -4,10 +4,10 @@
 ``somatic_plan(n_train, n_valid + extra, seed)`` draws the same first 128 + 18 simulations as the
 recipe and then ``extra`` more; those are simulated here (BAMs kept) and turned into labeled
 examples once per example setting asked for, from the same reads, so a model made with indel
-realignment and one made without are scored on the same simulated pairs.
+realignment (or second-mate indels) and one made without are scored on the same simulated pairs.
 
     python benchmarks/somatic/make_validation.py --workdir W [--first 146 --count 36]
-        [--flavor plain --flavor realigned] [--long-indels] [--flank-indels] [--threads 2]
+        [--flavor plain --flavor realigned --flavor second_mate] [--long-indels] [--flank-indels] [--threads 2]
 
 Writes W/sims/simNNN/ and W/<flavor>/simNNN.npz.
 
@@ -29,7 +29,8 @@ from pathlib import Path
 from genomeml.parallel import run_jobs
 from genomeml.train.recipe import simulation_config, somatic_plan
 
-FLAVORS = {"plain": False, "realigned": True}
+# example options per flavor (make-examples --realign-indels / --second-mate-indels)
+FLAVORS = {"plain": {}, "realigned": {"realign_indels": True}, "second_mate": {"second_mate_indels": True}}
 SOURCE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "GRCh38_chr20_0_200000.fa"
 
 
@@ -61,7 +62,7 @@ def _one(args: tuple) -> str:
             make_examples(str(sim / "ref.fa"), str(sim / "tumor.bam"), str(sim / "normal.bam"), out,
                           regions=list(config.regions), truth_somatic=str(sim / "truth.somatic.vcf.gz"),
                           truth_germline=str(sim / "truth.germline.vcf.gz"), threads=1, seed=config.seed,
-                          realign_indels=FLAVORS[flavor])
+                          **FLAVORS[flavor])
     return name
 
 
