@@ -15,6 +15,11 @@ from genomeml.pileup.alleles import Allele
 from genomeml.somatic.examples import OPTION_KEYS, ExampleBatch, example_info
 
 
+def example_info_path(path: Path) -> Path:
+    """The example_info.json written beside an examples file (EX.npz -> EX.example_info.json)."""
+    return path.with_name(path.name[:-4] + ".example_info.json")
+
+
 def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
     path = Path(path)
     if not path.name.endswith(".npz"):
@@ -30,8 +35,7 @@ def save_examples(path: str | os.PathLike, batch: ExampleBatch) -> None:
     with atomic_file(path) as tmp:
         with open(tmp, "wb") as handle:
             np.savez_compressed(handle, **arrays)
-    info_path = path.with_name(path.name[:-4] + ".example_info.json")
-    with atomic_file(info_path) as tmp:
+    with atomic_file(example_info_path(path)) as tmp:
         tmp.write_text(json.dumps({**example_info(batch.options), "n_examples": len(batch)},
                                   indent=2) + "\n")
 
@@ -44,7 +48,7 @@ def example_options(paths: Sequence[str | os.PathLike]) -> dict[str, bool]:
     """
     found = {}
     for path in map(Path, paths):
-        info_path = path.with_name(path.name[:-4] + ".example_info.json")
+        info_path = example_info_path(path)
         info = json.loads(info_path.read_text()) if info_path.exists() else {}
         found[path] = {key: bool(info.get(key, False)) for key in OPTION_KEYS}
     for key in OPTION_KEYS:
@@ -66,7 +70,7 @@ def load_examples(paths: Sequence[str | os.PathLike]) -> dict[str, np.ndarray]:
         raise GenomemlError("no example files given")
     sizes = []
     for path in paths:
-        info_path = path.with_name(path.name[:-4] + ".example_info.json")
+        info_path = example_info_path(path)
         if not path.exists():
             raise GenomemlError(f"{path}: examples file not found")
         if info_path.exists():

@@ -154,14 +154,14 @@ def simulated_examples(workdir: str | os.PathLike, name: str, build: Callable[[P
 
 
 def _made_as(sim_dir: Path, examples: Path, config: dict, options: dict) -> bool:
+    from genomeml.somatic.dataset import example_options
     try:
         simulated = json.loads((sim_dir / "simulation.json").read_text())["config"]
-        info_path = examples.with_name(examples.name[:-4] + ".example_info.json")
-        info = json.loads(info_path.read_text()) if info_path.exists() else {}
+        made = example_options([examples])
     except (OSError, ValueError, KeyError):
         return False
     return (simulated == json.loads(json.dumps(config))
-            and all(bool(info.get(key, False)) == bool(on) for key, on in options.items()))
+            and all(made.get(key, False) == bool(on) for key, on in options.items()))
 
 
 def _simulate_and_examples(args: tuple[SimPlan, str, str, bool, bool]) -> dict:
