@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 TRAINING_REGION = "chr20:60001-130000"
 MEMBERS = 2   # CNNs averaged into each shipped somatic model
 REALIGN_INDELS = False   # the shipped model's examples count only the indels alignments show
-SECOND_MATE_INDELS = False   # ... and, where mates overlap, only the first mate's view of them
-LONG_INDELS = False   # the shipped model's simulations draw indels of 1-5 bp and repeat-unit steps only
+SECOND_MATE_INDELS = True   # ... but, where mates overlap, also the indels only the second mate shows
+LONG_INDELS = True   # the shipped model's simulations add a share of 6-20 bp indels to the 1-5 bp ones
 LONG_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with LONG_INDELS: share drawn from the 6-20 bp tail
-FLANK_INDELS = False   # the shipped model's germline indels sit beside homopolymers only by chance (~1%)
+FLANK_INDELS = True   # ... and place a share of germline indels beside homopolymers (by chance only ~1%)
 FLANK_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with FLANK_INDELS: share of germline indels there
 
 

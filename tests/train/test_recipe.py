@@ -30,20 +30,40 @@ def test_long_indels_change_only_the_long_indel_share():
     from dataclasses import replace
 
     from genomeml.train.recipe import LONG_INDEL_SHARES
-    plain = sum(somatic_plan(40, 8, seed=7), [])
-    long = sum(somatic_plan(40, 8, seed=7, long_indels=True), [])
+    plain = sum(somatic_plan(40, 8, seed=7, long_indels=False, flank_indels=False), [])
+    long = sum(somatic_plan(40, 8, seed=7, long_indels=True, flank_indels=False), [])
     assert all(p.long_indels == 0.0 for p in plain)
     assert [replace(p, long_indels=0.0) for p in long] == plain
     shares = {p.long_indels for p in long}
     assert shares <= set(LONG_INDEL_SHARES) and len(shares) > 1
-    data = recipe_data(4, 2, seed=7, long_indels=True)
+    data = recipe_data(4, 2, seed=7, long_indels=True, flank_indels=False)
     assert [s["long_indels"] for s in data["simulations"]] == [p.long_indels for p in long[:4]]
 
 
 def test_recipe_cli_takes_long_indels():
-    params = cli.commands["train"].commands["somatic-recipe"].make_context(
-        "somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--long-indels"]).params
-    assert params["long_indels"] is True
+    recipe = cli.commands["train"].commands["somatic-recipe"]
+    assert recipe.make_context("somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--long-indels"]
+                               ).params["long_indels"] is True
+    assert recipe.make_context("somatic-recipe", ["--workdir", "w", "--source", "s.fa", "--no-long-indels"]
+                               ).params["long_indels"] is False
+
+
+def test_recipe_defaults_are_the_shipped_models():
+    """`train somatic-recipe` with no options must retrain the shipped model: its card says how its
+    simulations and examples were made."""
+    import json
+    from pathlib import Path
+
+    from genomeml.train.recipe import FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, SECOND_MATE_INDELS
+    card = json.loads((Path(__file__).resolve().parents[2] / "models" / "somatic_illumina_tn.json").read_text())
+    assert bool(card.get("second_mate_indels")) is SECOND_MATE_INDELS
+    assert bool(card.get("indel_realignment")) is REALIGN_INDELS
+    sims = card["training"]["data"]["simulations"]
+    assert any(s.get("long_indels", 0) > 0 for s in sims) is LONG_INDELS
+    assert any(s.get("flank_indels", 0) > 0 for s in sims) is FLANK_INDELS
+    assert card["training"]["data"] == recipe_data(len(sims), len(card["training"]["data"]["validation_simulations"]),
+                                                   seed=card["training"]["data"]["recipe_seed"]) | {
+        k: v for k, v in card["training"]["data"].items() if k == "data_seconds"}
 
 
 def _member_card(path, data, seed=5, epochs=3, train=("a.npz",), valid=("b.npz",)):
@@ -55,7 +75,7 @@ def _member_card(path, data, seed=5, epochs=3, train=("a.npz",), valid=("b.npz",
 
 
 def test_an_interrupted_recipe_keeps_a_member_trained_on_the_same_data(tmp_path):
-    from genomeml.train.recipe import finished_member
+    from genomeml.train.recipe import LONG_INDELS, finished_member
     data = recipe_data(4, 2, seed=7)
     path = tmp_path / "m.seed5.keras"
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, data)   # nothing there yet
@@ -65,7 +85,7 @@ def test_an_interrupted_recipe_keeps_a_member_trained_on_the_same_data(tmp_path)
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 4, False, data)      # other epochs
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, True, data)       # tumor-only
     assert not finished_member(path, ["x/c.npz"], ["x/b.npz"], 5, 3, False, data)      # other examples
-    long_data = recipe_data(4, 2, seed=7, long_indels=True)
+    long_data = recipe_data(4, 2, seed=7, long_indels=not LONG_INDELS)
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, long_data)  # other simulations
     path.with_suffix(".json").write_text("{not json")
     assert not finished_member(path, ["x/a.npz"], ["x/b.npz"], 5, 3, False, data)
@@ -75,7 +95,7 @@ def test_flank_indels_change_only_the_flank_share():
     from dataclasses import replace
 
     from genomeml.train.recipe import FLANK_INDEL_SHARES
-    plain = sum(somatic_plan(40, 8, seed=7, long_indels=True), [])
+    plain = sum(somatic_plan(40, 8, seed=7, long_indels=True, flank_indels=False), [])
     flank = sum(somatic_plan(40, 8, seed=7, long_indels=True, flank_indels=True), [])
     assert [replace(p, flank_indels=0.0) for p in flank] == plain
     shares = {p.flank_indels for p in flank}
