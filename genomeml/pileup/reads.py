@@ -9,7 +9,9 @@ the base quality there, and the length of any insertion that follows the column.
 from __future__ import annotations
 
 import zlib
+from itertools import chain
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pysam
@@ -33,7 +35,7 @@ class Indel:
     inserted: str = ""   # inserted bases (insertions only)
 
 
-@dataclass
+@dataclass(slots=True)
 class DecodedRead:
     name: str
     start: int                  # first reference column covered (0-based)
@@ -63,57 +65,126 @@ class DecodedRead:
         return self.start + len(self.bases)
 
 
+# which CIGAR operations (M I D N S H P = X B) consume query bases and reference columns
+_CONSUMES_QUERY = np.array([1, 1, 0, 0, 1, 0, 0, 1, 1, 0], dtype=bool)
+_CONSUMES_REF = np.array([1, 0, 1, 1, 0, 0, 0, 1, 1, 0], dtype=bool)
+_MATCH_OPS = np.array([1, 0, 0, 0, 0, 0, 0, 1, 1, 0], dtype=bool)
+DECODE_CHUNK = 20_000   # reads laid out per batch of array operations: bounds the temporaries
+
+
+class _Raw(NamedTuple):
+    """What decoding needs of one pysam read, taken while the iterator still holds it."""
+    name: str
+    start: int
+    cigar: list[tuple[int, int]]
+    seq: str | None
+    quals: object          # array.array of phred values, or None
+    mapq: int
+    reverse: bool
+
+
+def _raw(read: pysam.AlignedSegment) -> _Raw:
+    return _Raw(read.query_name, read.reference_start, read.cigartuples, read.query_sequence,
+                read.query_qualities, read.mapping_quality, read.is_reverse)
+
+
+def _exclusive_cumsum(values: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(values), dtype=np.int64)
+    np.cumsum(values[:-1], out=out[1:])
+    return out
+
+
+def _decode_batch(raws: list[_Raw], missing_quality: int = 30) -> list[DecodedRead | None]:
+    """Lay many reads onto reference columns with whole-array operations, one result per input.
+
+    Per-read Python work is limited to gathering the pysam fields and building the result
+    objects (views into the batch's arrays): a CIGAR walk per read in Python cost more than
+    everything downstream of it.
+    """
+    out: list[DecodedRead | None] = [None] * len(raws)
+    usable = [i for i, r in enumerate(raws) if r.cigar and r.seq is not None]
+    if not usable:
+        return out
+    reads = [raws[i] for i in usable]
+    n = len(reads)
+    qlen = np.fromiter((len(r.seq) for r in reads), dtype=np.int64, count=n)
+    codes_all = CODE_OF_ASCII[np.frombuffer("".join(r.seq for r in reads).encode(), dtype=np.uint8)]
+    missing = bytes([missing_quality])
+    quals_all = np.frombuffer(b"".join(r.quals if r.quals is not None else missing * len(r.seq) for r in reads),
+                              dtype=np.uint8)
+    nops = np.fromiter((len(r.cigar) for r in reads), dtype=np.int64, count=n)
+    flat = np.fromiter(chain.from_iterable(chain.from_iterable(r.cigar for r in reads)), dtype=np.int64,
+                       count=2 * int(nops.sum()))
+    op, length = flat[0::2], flat[1::2]
+    read_of_op = np.repeat(np.arange(n), nops)
+    first_op = _exclusive_cumsum(nops)
+    last_op = first_op + nops - 1
+    qcons = np.where(_CONSUMES_QUERY[op], length, 0)
+    rcons = np.where(_CONSUMES_REF[op], length, 0)
+    qoff = _exclusive_cumsum(qcons)
+    qoff -= qoff[first_op][read_of_op]          # query position where each op begins, per read
+    roff = _exclusive_cumsum(rcons)
+    span = np.add.reduceat(rcons, first_op)
+    roff -= roff[first_op][read_of_op]          # reference column (from the read start) of each op
+    qbase = _exclusive_cumsum(qlen)             # the read's first base in codes_all / quals_all
+    rbase = _exclusive_cumsum(span)             # the read's first column in the batch's column arrays
+    total = int(span.sum())
+
+    # columns: ref-consuming ops tile the batch's columns in order; most are matches, read from the query
+    qpos = qbase[read_of_op] + qoff          # absolute query index at each op's start
+    on_ref = np.flatnonzero(rcons > 0)
+    ref_len = length[on_ref]
+    col_start = _exclusive_cumsum(ref_len)
+    src = np.repeat(qpos[on_ref] - col_start, ref_len) + np.arange(total)
+    gap = ~_MATCH_OPS[op[on_ref]]              # D and N: no query base
+    gap_ops, gap_len = on_ref[gap], ref_len[gap]
+    gap_cols = np.repeat(col_start[gap] - _exclusive_cumsum(gap_len), gap_len) + np.arange(int(gap_len.sum()))
+    src[gap_cols] = 0
+    bases = codes_all[src]
+    bq = quals_all[src]
+    # a gap column gets its own code and the lower quality of the bases either side of the gap
+    gap_q, gap_read = qpos[gap_ops], read_of_op[gap_ops]
+    left = np.where(qoff[gap_ops] > 0, quals_all[np.maximum(gap_q - 1, 0)], 0)
+    right = np.where(qoff[gap_ops] < qlen[gap_read], quals_all[np.minimum(gap_q, len(quals_all) - 1)], 0)
+    bases[gap_cols] = np.repeat(np.where(op[gap_ops] == 2, DEL, EMPTY).astype(np.uint8), gap_len)
+    bq[gap_cols] = np.repeat(np.minimum(left, right).astype(np.uint8), gap_len)
+
+    # insertions after a column (not before the first one) and the indels the read shows
+    ins = np.flatnonzero((op == 1) & (roff > 0))
+    ins_after = np.zeros(total, dtype=np.int16)
+    np.add.at(ins_after, rbase[read_of_op[ins]] + roff[ins] - 1, length[ins].astype(np.int16))
+    ins_len = length[ins]
+    ins_src = np.repeat(qpos[ins] - _exclusive_cumsum(ins_len), ins_len) + np.arange(int(ins_len.sum()))
+    ins_codes, ins_quals = codes_all[ins_src], quals_all[ins_src]
+    ins_per_read = np.bincount(read_of_op[ins], weights=ins_len, minlength=n).astype(np.int64)
+    ins_base = _exclusive_cumsum(ins_per_read)
+    indels: list[list[Indel]] = [[] for _ in range(n)]
+    for k in np.flatnonzero(((op == 1) | (op == 2)) & (roff > 0)).tolist():
+        r = int(read_of_op[k])
+        pos = reads[r].start + int(roff[k]) - 1
+        if op[k] == 1:
+            q = int(qoff[k])
+            indels[r].append(Indel(pos, int(length[k]), reads[r].seq[q:q + int(length[k])]))
+        else:
+            indels[r].append(Indel(pos, -int(length[k])))
+    clip_left = np.where(op[first_op] == 4, length[first_op], 0)
+    clip_right = np.where(op[last_op] == 4, length[last_op], 0)
+
+    # plain ints for the per-read loop: numpy scalars cost more to index and convert
+    ends, qends, iends = (rbase + span).tolist(), (qbase + qlen).tolist(), (ins_base + ins_per_read).tolist()
+    for j, i, raw, c0, c1, q0, q1, i0, i1, cl, cr in zip(range(n), usable, reads, rbase.tolist(), ends,
+                                                         qbase.tolist(), qends, ins_base.tolist(), iends,
+                                                         clip_left.tolist(), clip_right.tolist()):
+        if c1 > c0:
+            out[i] = DecodedRead(raw.name, raw.start, bases[c0:c1], bq[c0:c1], ins_after[c0:c1], indels[j],
+                                 raw.mapq, raw.reverse, raw.start, cl, cr,
+                                 ins_codes[i0:i1], ins_quals[i0:i1], codes_all[q0:q1], quals_all[q0:q1])
+    return out
+
+
 def decode_read(read: pysam.AlignedSegment, missing_quality: int = 30) -> DecodedRead | None:
     """Lay one read onto reference columns; None for reads without aligned bases."""
-    cigar = read.cigartuples
-    seq = read.query_sequence
-    if not cigar or seq is None:
-        return None
-    codes = CODE_OF_ASCII[np.frombuffer(seq.encode(), dtype=np.uint8)]
-    raw_quals = read.query_qualities
-    quals = (np.frombuffer(raw_quals, dtype=np.uint8) if raw_quals is not None
-             else np.full(len(codes), missing_quality, dtype=np.uint8))
-    span = read.reference_end - read.reference_start
-    if span <= 0:
-        return None
-    bases = np.empty(span, dtype=np.uint8)
-    bq = np.empty(span, dtype=np.uint8)
-    ins_after = np.zeros(span, dtype=np.int16)
-    indels: list[Indel] = []
-    ins_pieces: list[slice] = []
-    qpos = 0
-    rpos = 0
-    for op, length in cigar:
-        if op in (0, 7, 8):          # M, =, X
-            bases[rpos:rpos + length] = codes[qpos:qpos + length]
-            bq[rpos:rpos + length] = quals[qpos:qpos + length]
-            qpos += length
-            rpos += length
-        elif op == 1:                # I
-            if rpos > 0:
-                ins_after[rpos - 1] += length
-                indels.append(Indel(read.reference_start + rpos - 1, length, seq[qpos:qpos + length]))
-                ins_pieces.append(slice(qpos, qpos + length))
-            qpos += length
-        elif op in (2, 3):           # D, N
-            bases[rpos:rpos + length] = DEL if op == 2 else EMPTY
-            flank = min(int(quals[qpos - 1]) if qpos > 0 else 0, int(quals[qpos]) if qpos < len(quals) else 0)
-            bq[rpos:rpos + length] = flank
-            if op == 2 and rpos > 0:
-                indels.append(Indel(read.reference_start + rpos - 1, -length))
-            rpos += length
-        elif op == 4:                # S
-            qpos += length
-    clip_left = cigar[0][1] if cigar[0][0] == 4 else 0
-    clip_right = cigar[-1][1] if cigar[-1][0] == 4 else 0
-    if ins_pieces:
-        ins_codes = np.concatenate([codes[s] for s in ins_pieces])
-        ins_quals = np.concatenate([quals[s] for s in ins_pieces])
-    else:
-        ins_codes = ins_quals = np.zeros(0, np.uint8)
-    return DecodedRead(read.query_name, read.reference_start, bases, bq, ins_after, indels,
-                       read.mapping_quality, read.is_reverse, read.reference_start, clip_left, clip_right,
-                       ins_codes, ins_quals, codes, quals)
+    return _decode_batch([_raw(read)], missing_quality)[0]
 
 
 DOWNSAMPLE_WINDOW = 10_000
@@ -161,6 +232,24 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
     bounds = downsample_bounds(bam, contig, max(0, start), end, max_depth, read_length)
     out: list[DecodedRead] = []
     open_mates: dict[str, DecodedRead] = {}
+    raws: list[_Raw] = []
+    mate_starts: list[int] = []   # the mate's start when it is mapped on this contig, else -1
+
+    def flush() -> None:
+        for decoded, mate_start in zip(_decode_batch(raws), mate_starts):
+            if decoded is None:
+                continue
+            if mate_start >= 0:
+                first = open_mates.pop(decoded.name, None)
+                if first is not None:
+                    decoded.count_from = max(decoded.start, first.end)
+                    decoded.mate = first
+                elif decoded.start <= mate_start < decoded.end:
+                    open_mates[decoded.name] = decoded
+            out.append(decoded)
+        raws.clear()
+        mate_starts.clear()
+
     for read in bam.fetch(contig, max(0, start), end):
         if read.flag & SKIP_FLAGS or _mate_on_other_contig(read):
             continue
@@ -168,17 +257,12 @@ def fetch_decoded(bam: pysam.AlignmentFile, contig: str, start: int, end: int,
             bound = bounds.get(read.reference_start // DOWNSAMPLE_WINDOW)
             if bound is not None and zlib.crc32(read.query_name.encode()) >= bound:
                 continue
-        decoded = decode_read(read)
-        if decoded is None:
-            continue
-        if read.is_paired and not read.mate_is_unmapped and read.next_reference_id == read.reference_id:
-            first = open_mates.pop(read.query_name, None)
-            if first is not None:
-                decoded.count_from = max(decoded.start, first.end)
-                decoded.mate = first
-            elif read.next_reference_start >= read.reference_start and read.next_reference_start < decoded.end:
-                open_mates[read.query_name] = decoded
-        out.append(decoded)
+        raws.append(_raw(read))
+        same_contig = read.is_paired and not read.mate_is_unmapped and read.next_reference_id == read.reference_id
+        mate_starts.append(read.next_reference_start if same_contig else -1)
+        if len(raws) == DECODE_CHUNK:
+            flush()
+    flush()
     return out
 
 

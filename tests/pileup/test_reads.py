@@ -10,8 +10,8 @@ import numpy as np
 import pysam
 import pytest
 
-from genomeml.pileup.reads import (A, BASE_OF_CODE, C, DEL, EMPTY, G, N, T, Indel, ReadBlock, decode_read,
-                                   fetch_decoded)
+from genomeml.pileup.reads import (A, BASE_OF_CODE, C, DEL, EMPTY, G, N, T, Indel, ReadBlock, _decode_batch, _raw,
+                                   decode_read, fetch_decoded)
 
 CONTIG = "chr1"
 LENGTH = 2000
@@ -160,6 +160,39 @@ def test_read_without_alignment_is_none():
     seg.flag = 0x4
     seg.query_sequence = "ACGT"
     assert decode_read(seg) is None
+
+
+def test_a_batch_decodes_each_read_as_it_would_alone():
+    """fetch_decoded lays reads out many at a time in shared arrays: no read may see its neighbours'."""
+    rng = np.random.default_rng(7)
+    cigars = ["20M", "2I18M", "3S12M2I7M4D9M1N6M1I5M2S", "5S10M3D10M", "1D15M", "10M1N5M", "30M5S", "8M2D8M"]
+    segs = []
+    for k in range(40):
+        cigar = cigars[k % len(cigars)]
+        start = 100 + 17 * k
+        n = len(query_for(start, cigar, inserted="AC"))
+        quals = [int(q) for q in rng.integers(2, 42, n)] if k % 5 else None   # some reads lack qualities
+        segs.append(segment(f"r{k}", start, cigar, quals=quals, reverse=bool(k % 2), mapq=k, inserted="AC"))
+    unaligned = pysam.AlignedSegment(HEADER)
+    unaligned.query_name, unaligned.flag, unaligned.query_sequence = "u", 0x4, "ACGT"
+    segs.insert(11, unaligned)
+    batch = _decode_batch([_raw(s) for s in segs])
+    assert batch[11] is None and sum(d is None for d in batch) == 1
+    fields = ("name", "start", "mapq", "reverse", "count_from", "clip_left", "clip_right", "indels")
+    arrays = ("bases", "quals", "ins_after", "ins_codes", "ins_quals", "query_codes", "query_quals")
+    for seg, got in zip(segs, batch):
+        alone = decode_read(seg)
+        if alone is None:
+            continue
+        assert [getattr(got, f) for f in fields] == [getattr(alone, f) for f in fields], seg.query_name
+        for a in arrays:
+            assert getattr(got, a).tolist() == getattr(alone, a).tolist(), (seg.query_name, a)
+    # and the batch's layout agrees with pysam's own aligned pairs, read by read
+    for seg, got in zip(segs, batch):
+        if got is None:
+            continue
+        for qpos, rpos in seg.get_aligned_pairs(matches_only=True):
+            assert got.bases[rpos - got.start] == CODE[seg.query_sequence[qpos]]
 
 
 # ----------------------------------------------------------------------------- fetch_decoded
