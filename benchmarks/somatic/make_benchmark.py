@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build an independent somatic benchmark: art_illumina reads aligned with bwa mem.
+"""Build an independent somatic benchmark: art_illumina reads aligned with bwa mem (or bowtie2).
 
 Nothing here uses genomeml's own read simulator or aligner (mappy), so a caller
 trained on ``genomeml simulate`` data is measured on reads it has never seen the
@@ -29,6 +29,12 @@ measured depths, timings).
     python benchmarks/somatic/make_benchmark.py --out bench/hs37d5_30x30x --seed 1 --depths 30,30
     python benchmarks/somatic/make_benchmark.py --out bench/grch38_60x40x --seed 1 \\
         --ref ../shared/data/GRCh38_chr20_0_200000.fa --region chr20:130001-200000
+    python benchmarks/somatic/make_benchmark.py --out bench/hs37d5_60x40x_bowtie2 --seed 1 --aligner bowtie2
+
+``--aligner bowtie2`` aligns the same reads (same seed, same art runs) with bowtie2 in its default
+end-to-end mode: no soft clips, so a read that ends just past an indel shows it as mismatches, as
+no training pair of genomeml's (minimap2 or bwa mem, both local) does. The truth is unchanged,
+so the set pairs with the bwa set of the same seed.
 """
 
 from __future__ import annotations
@@ -88,6 +94,7 @@ def tool_versions() -> dict:
         lines = [l.strip() for l in (out.stdout + out.stderr).splitlines() if match.lower() in l.lower() and l.strip()]
         return lines[0] if lines else "?"
     return {"art_illumina": first_line("art_illumina", "Version"), "bwa": first_line("bwa", "Version"),
+            "bowtie2": first_line("bowtie2 --version", "version") if shutil.which("bowtie2") else "-",
             "samtools": first_line("samtools --version"), "pysam": pysam.__version__}
 
 
@@ -184,7 +191,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--somatic-rate", type=float, default=5e-4)
     ap.add_argument("--min-vaf", type=float, default=None,
                     help="lowest VAF place_somatic draws (default purity * lowest CCF / 2 = 0.03)")
-    ap.add_argument("--threads", type=int, default=2, help="bwa mem -t")
+    ap.add_argument("--threads", type=int, default=2, help="bwa mem -t / bowtie2 -p")
+    ap.add_argument("--aligner", choices=("bwa", "bowtie2"), default="bwa",
+                    help="bwa mem (default) or bowtie2 in end-to-end mode")
     ap.add_argument("--no-markdup", action="store_true", help="skip samtools markdup")
     ap.add_argument("--keep-intermediate", action="store_true", help="keep haplotype FASTAs and FASTQs in work/")
     args = ap.parse_args(argv)
@@ -206,7 +215,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not 0 < args.purity <= 1:
         sys.exit("make_benchmark: --purity must be in (0, 1]")
     min_vaf = args.min_vaf if args.min_vaf is not None else round(args.purity * levels[-1] / 2, 6)
-    for tool in ("art_illumina", "bwa", "samtools"):
+    for tool in ("art_illumina", "bwa", "samtools") + (("bowtie2",) if args.aligner == "bowtie2" else ()):
         if shutil.which(tool) is None:
             sys.exit(f"make_benchmark: {tool} not found (run benchmarks/somatic/install_tools.sh)")
     out = Path(args.out)
@@ -246,7 +255,7 @@ def main(argv: list[str] | None = None) -> dict:
         "germline_rate": args.germline_rate, "somatic_rate": args.somatic_rate, "min_vaf_drawn": min_vaf,
         "art": {"profile": ART_PROFILE, "read_length": READ_LENGTH, "fragment_mean": FRAGMENT_MEAN,
                 "fragment_sd": FRAGMENT_SD},
-        "markdup": not args.no_markdup, "tools": tool_versions(),
+        "aligner": args.aligner, "markdup": not args.no_markdup, "tools": tool_versions(),
         # the truth depends on genomeml's variant placement: a changed module changes the set
         "genomeml_version": genomeml.__version__,
         "variants_module_sha256": hashlib.sha256(Path(variants_module.__file__).read_bytes()).hexdigest()[:16],
@@ -273,6 +282,8 @@ def main(argv: list[str] | None = None) -> dict:
         write_fasta(tmp / "ref.fa", contig, seq)
         pysam.faidx(str(tmp / "ref.fa"))
         run("bwa index ref.fa", tmp, cmds)
+        if args.aligner == "bowtie2":
+            run("bowtie2-build -q --seed 1 --threads 1 ref.fa work/ref", tmp, cmds)
         with open(tmp / "confident.bed", "w") as bed:
             for s, e in confident:
                 bed.write(f"{contig}\t{s}\t{e}\n")
@@ -311,8 +322,14 @@ def main(argv: list[str] | None = None) -> dict:
                 run(f"cat {' '.join(f'{tag}_{mate}.fq' for tag in tags)} > {sample.lower()}_{mate}.fq", work, cmds)
             rg = f"@RG\\tID:{sample}\\tSM:{sample}\\tPL:ILLUMINA\\tLB:{sample}_lib"
             bam = f"{sample.lower()}.bam"
-            align = (f"bwa mem -t {args.threads} -K {BWA_BATCH} -R '{rg}' ref.fa work/{sample.lower()}_1.fq "
-                     f"work/{sample.lower()}_2.fq | samtools fixmate -m - - | samtools sort --no-PG -m 512M ")
+            fq = f"work/{sample.lower()}_1.fq work/{sample.lower()}_2.fq"
+            if args.aligner == "bwa":
+                mapper = f"bwa mem -t {args.threads} -K {BWA_BATCH} -R '{rg}' ref.fa {fq}"
+            else:   # --reorder and a fixed seed: the same output whatever -p
+                mapper = (f"bowtie2 -p {args.threads} --reorder --seed 1 -X 1000 --rg-id {sample} --rg SM:{sample} "
+                          f"--rg PL:ILLUMINA --rg LB:{sample}_lib -x work/ref -1 {fq.split()[0]} -2 {fq.split()[1]} "
+                          f"2> work/{sample.lower()}.bowtie2.txt")
+            align = f"{mapper} | samtools fixmate -m - - | samtools sort --no-PG -m 512M "
             if args.no_markdup:
                 align += f"-o {bam} -"
             else:
@@ -320,7 +337,7 @@ def main(argv: list[str] | None = None) -> dict:
                          f"work/{sample.lower()}.sorted.bam {bam} 2> work/{sample.lower()}.markdup.txt"
             run(align, tmp, cmds)
             run(f"samtools index {bam}", tmp, cmds)
-            t = lap(f"bwa mem + sort{'' if args.no_markdup else ' + markdup'} {sample}", t)
+            t = lap(f"{args.aligner} + sort{'' if args.no_markdup else ' + markdup'} {sample}", t)
 
         # --- what came out -------------------------------------------------------------------------------------
         summary["bam_stats"] = {}

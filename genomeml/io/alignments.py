@@ -86,3 +86,39 @@ def sample_name(handle: pysam.AlignmentFile, fallback: str) -> tuple[str, bool]:
     if len(names) > 1:
         raise GenomemlError(f"{filename(handle)}: read groups name several samples ({', '.join(names)}); give one sample per file")
     return names[0], True
+
+
+MAPQ_SCALE = 60          # the MAPQ of a unique alignment for bwa mem and minimap2, the models' training aligners
+MAPQ_SAMPLE = 20_000     # reads from the start of the file that decide an aligner's ceiling
+
+
+def mapq_ceiling(handle: pysam.AlignmentFile, sample: int = MAPQ_SAMPLE) -> int | None:
+    """The highest MAPQ among the first ``sample`` mapped primary reads of the file (255, "not
+    available", ignored); None if no read has one.
+
+    Aligners put unique alignments on different scales: bwa mem and minimap2 give 60, bowtie2
+    gives 42. The reads are taken from the start of the file, not from the called regions, so
+    every shard of a run gets the same answer.
+    """
+    ceiling, seen = None, 0
+    for read in handle.fetch(until_eof=True):
+        if read.is_unmapped or read.is_secondary or read.is_supplementary:
+            continue
+        if read.mapping_quality != 255:
+            ceiling = max(ceiling or 0, read.mapping_quality)
+        seen += 1
+        if seen >= sample:
+            break
+    return ceiling
+
+
+def mapq_scale(ceiling: int | None) -> float:
+    """The factor that puts an aligner's MAPQ on the 0-60 scale the models were trained on.
+
+    Only ceilings from 20 to 59 are rescaled: a ceiling of 60 or more is the training scale
+    already (MAPQ is capped at 60 downstream), and a lower one says more about the reads
+    sampled than about the aligner.
+    """
+    if ceiling is None or not 20 <= ceiling < MAPQ_SCALE:
+        return 1.0
+    return MAPQ_SCALE / ceiling

@@ -218,10 +218,12 @@ class _Sample:
     """One sample's reads (as a ReadBlock) and allele counts over a shard."""
 
     def __init__(self, bam: pysam.AlignmentFile, region: Region, ref_seq: str, offset: int,
-                 settings: ExampleSettings):
+                 settings: ExampleSettings, mapq_scale: float = 1.0):
         reads = fetch_decoded(bam, region.contig, region.start - FETCH_PAD, region.end + FETCH_PAD,
                               settings.max_depth)
         self.block = ReadBlock(reads)
+        if mapq_scale != 1.0:   # the aligner's MAPQ on the models' scale (io.alignments.mapq_scale)
+            self.block.mapq = np.minimum(np.rint(self.block.mapq * mapq_scale), 60).astype(np.int64)
         self.counts = count_alleles(self.block, region.contig, max(offset, region.start - COUNT_PAD),
                                     min(offset + len(ref_seq), region.end + COUNT_PAD), ref_seq, offset,
                                     settings.min_bq, second_mate_indels=settings.second_mate_indels)
@@ -265,14 +267,15 @@ def _rivals(indels: list[Allele], positions: np.ndarray, allele: Allele) -> list
 
 
 def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.AlignmentFile | None,
-                        ref_seq: str, offset: int, region: Region, settings: ExampleSettings) -> ExampleBatch:
+                        ref_seq: str, offset: int, region: Region, settings: ExampleSettings,
+                        mapq_scales: tuple[float, float] = (1.0, 1.0)) -> ExampleBatch:
     """All candidate examples whose position lies in ``region``.
 
     ``ref_seq`` covers ``region`` plus FETCH_PAD on each side, from ``offset``, clipped to the
     contig (which must end at ``offset + len(ref_seq)`` when the shard reaches its end).
     """
-    tumor = _Sample(tumor_bam, region, ref_seq, offset, settings)
-    normal = _Sample(normal_bam, region, ref_seq, offset, settings) if normal_bam is not None else None
+    tumor = _Sample(tumor_bam, region, ref_seq, offset, settings, mapq_scales[0])
+    normal = _Sample(normal_bam, region, ref_seq, offset, settings, mapq_scales[1]) if normal_bam is not None else None
     found = find_candidates(tumor.counts, ref_seq, offset, settings.thresholds)
     candidates = [a for a in found if region.start <= a.pos < region.end]
     n = len(candidates)

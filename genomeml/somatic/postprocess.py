@@ -39,8 +39,15 @@ def phred(p_error: float, cap: float = 99.0) -> float:
 
 
 def header_lines(contigs: dict[str, int], samples: list[str], command: str, regions: str, model_name: str,
-                 model_version: str, reference: str, settings: CallSettings = CallSettings()) -> list[str]:
-    """The VCF header; ``regions`` is the canonical text of the called regions (io.regions.describe_regions)."""
+                 model_version: str, reference: str, settings: CallSettings = CallSettings(),
+                 mapq_scales: dict[str, float] | None = None) -> list[str]:
+    """The VCF header; ``regions`` is the canonical text of the called regions (io.regions.describe_regions).
+
+    ``mapq_scales``: samples whose MAPQ was put on the models' scale (io.alignments.mapq_scale), and by
+    what factor; recorded because it changes what the model saw.
+    """
+    scaled = [f"##genomeml_mapq_scale={sample}:{scale:.4f}" for sample, scale in (mapq_scales or {}).items()
+              if scale != 1.0]
     meta = [
         f"##genomeml_command={command}",
         f"##{REGIONS_KEY}={regions}",
@@ -48,6 +55,7 @@ def header_lines(contigs: dict[str, int], samples: list[str], command: str, regi
         f"##genomeml_min_somatic_probability={settings.min_somatic_probability}",
         f"##genomeml_min_somatic_probability_indel={settings.indel_threshold}",
         f"##reference={reference}",
+        *scaled,
         '##FILTER=<ID=PASS,Description="Somatic mutation">',
         '##FILTER=<ID=GERMLINE,Description="Germline variant (present in the normal or inherited)">',
         '##FILTER=<ID=RefCall,Description="Not a variant: reference, sequencing or mapping artifact">',

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from genomeml.io.alignments import check_contigs, open_alignments, sample_name
+from genomeml.io.alignments import check_contigs, mapq_ceiling, mapq_scale, open_alignments, sample_name
 from genomeml.io.reference import Reference
 from genomeml.parallel import map_shards
 from genomeml.io.regions import Region, plan_shards, resolve_regions, shard_regions, sort_regions
@@ -29,15 +29,25 @@ class SomaticInputs:
     contigs: dict[str, int]
     tumor_sample: str
     normal_sample: str | None
+    # factors putting each file's MAPQ on the models' 0-60 scale (io.alignments.mapq_scale)
+    tumor_mapq_scale: float = 1.0
+    normal_mapq_scale: float = 1.0
 
 
-def _sample(path: Path, reference: Path, fallback: str, contigs: dict[str, int], used: list[str]) -> str:
+def _sample(path: Path, reference: Path, fallback: str, contigs: dict[str, int],
+            used: list[str]) -> tuple[str, float]:
+    """The sample's name and its MAPQ scale, once its contigs are checked."""
     with open_alignments(path, reference) as handle:
         check_contigs(handle, contigs, used)
         name, found = sample_name(handle, fallback)
+        ceiling = mapq_ceiling(handle)
     if not found:
         log.warning("%s: no read group with SM; naming the sample '%s' after the file", path, name)
-    return name
+    scale = mapq_scale(ceiling)
+    if scale != 1.0:
+        log.warning("%s: the highest MAPQ is %d (bowtie2 gives 42, bwa mem and minimap2 60); "
+                    "scaling MAPQ by 60/%d for the model", path, ceiling, ceiling)
+    return name, scale
 
 
 def prepare_inputs(reference: str | os.PathLike, tumor: str | os.PathLike, normal: str | os.PathLike | None,
@@ -48,15 +58,16 @@ def prepare_inputs(reference: str | os.PathLike, tumor: str | os.PathLike, norma
     regions = sort_regions(resolve_regions(region_specs, contigs), contigs)
     order = {name: i for i, name in enumerate(contigs)}
     used = sorted({r.contig for r in regions}, key=order.get)
-    tumor_name = _sample(Path(tumor), Path(reference), Path(tumor).name.split(".")[0], contigs, used)
-    normal_name = None
+    tumor_name, tumor_scale = _sample(Path(tumor), Path(reference), Path(tumor).name.split(".")[0], contigs, used)
+    normal_name, normal_scale = None, 1.0
     if normal is not None:
-        normal_name = _sample(Path(normal), Path(reference), Path(normal).name.split(".")[0], contigs, used)
+        normal_name, normal_scale = _sample(Path(normal), Path(reference), Path(normal).name.split(".")[0],
+                                            contigs, used)
         if normal_name == tumor_name:
             normal_name = normal_name + "_normal"
             log.warning("tumor and normal share the sample name; calling the normal '%s'", normal_name)
     return SomaticInputs(Path(reference), Path(tumor), Path(normal) if normal else None, regions, contigs,
-                         tumor_name, normal_name)
+                         tumor_name, normal_name, tumor_scale, normal_scale)
 
 
 _STATE: dict = {}
@@ -68,6 +79,7 @@ def _init(inputs: SomaticInputs, settings: ExampleSettings) -> None:
     _STATE["tumor"] = open_alignments(inputs.tumor, inputs.reference)
     _STATE["normal"] = open_alignments(inputs.normal, inputs.reference) if inputs.normal else None
     _STATE["settings"] = settings
+    _STATE["mapq_scales"] = (inputs.tumor_mapq_scale, inputs.normal_mapq_scale)
     pysam.set_verbosity(0)
 
 
@@ -75,7 +87,8 @@ def _run(shard: Region) -> tuple[Region, ExampleBatch]:
     ref: Reference = _STATE["ref"]
     offset = max(0, shard.start - FETCH_PAD)
     ref_seq = ref.fetch(shard.contig, offset, shard.end + FETCH_PAD)
-    batch = make_shard_examples(_STATE["tumor"], _STATE["normal"], ref_seq, offset, shard, _STATE["settings"])
+    batch = make_shard_examples(_STATE["tumor"], _STATE["normal"], ref_seq, offset, shard, _STATE["settings"],
+                                _STATE["mapq_scales"])
     return shard, batch
 
 

@@ -191,3 +191,21 @@ def test_sample_name_several_samples(tmp_path, seqs):
     with _raw(path) as handle:
         with pytest.raises(GenomemlError, match=r"mixed.bam: read groups name several samples \(S1, S2\)"):
             sample_name(handle, "fallback")
+
+
+def test_mapq_ceiling_and_scale(tmp_path):
+    from genomeml.io.alignments import mapq_ceiling, mapq_scale
+    path = tmp_path / "mq.bam"
+    header = {"HD": {"VN": "1.6", "SO": "coordinate"}, "SQ": [{"SN": "c", "LN": 1000}]}
+    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
+        for i, mq in enumerate([0, 12, 42, 255, 30]):
+            read = pysam.AlignedSegment(out.header)
+            read.query_name, read.reference_id, read.reference_start = f"r{i}", 0, 10 * i
+            read.cigarstring, read.query_sequence, read.mapping_quality = "4M", "ACGT", mq
+            out.write(read)
+    with pysam.AlignmentFile(str(path)) as handle:
+        assert mapq_ceiling(handle) == 42          # 255 means "not available", not a ceiling
+    with pysam.AlignmentFile(str(path)) as handle:
+        assert mapq_ceiling(handle, sample=2) == 12
+    assert mapq_scale(42) == pytest.approx(60 / 42)
+    assert mapq_scale(60) == mapq_scale(70) == mapq_scale(12) == mapq_scale(None) == 1.0

@@ -566,3 +566,41 @@ def test_sharding_invariance_with_realignment(cut):
     halves = [run_shard(Region(CONTIG, 100000, cut), settings=settings)[0],
               run_shard(Region(CONTIG, cut, 101000), settings=settings)[0]]
     _assert_same(_concat(halves), whole)
+
+
+# ----------------------------------------------------------------------------- aligners' MAPQ scales
+def _with_mapq(src: Path, dst: Path, mapq: int) -> Path:
+    """A copy of ``src`` whose every read has MAPQ ``mapq`` (bowtie2 gives unique reads 42, bwa mem 60)."""
+    with pysam.AlignmentFile(str(src)) as bam_in, pysam.AlignmentFile(str(dst), "wb", template=bam_in) as bam_out:
+        for read in bam_in:
+            read.mapping_quality = mapq
+            bam_out.write(read)
+    pysam.index(str(dst))
+    return dst
+
+
+def test_a_bowtie2_mapq_scale_gives_the_examples_of_the_training_scale(tmp_path, caplog):
+    from genomeml.somatic.shards import iter_examples, prepare_inputs
+    region = [f"{SUB.contig}:{SUB.start + 1}-{SUB.end}"]
+
+    def examples(mapq: int) -> tuple[ExampleBatch, float]:
+        tumor = _with_mapq(DATA / "tumor.bam", tmp_path / f"tumor{mapq}.bam", mapq)
+        normal = _with_mapq(DATA / "normal.bam", tmp_path / f"normal{mapq}.bam", mapq)
+        inputs = prepare_inputs(REF_FA, tumor, normal, region)
+        batch = [b for _, b in iter_examples(inputs, ExampleSettings(), threads=1)][0]
+        return batch, inputs.tumor_mapq_scale
+
+    at60, scale60 = examples(60)
+    at42, scale42 = examples(42)
+    assert scale60 == 1.0 and scale42 == pytest.approx(60 / 42)
+    assert "highest MAPQ is 42" in caplog.text
+    assert len(at60) > 20 and keys(at42.alleles) == keys(at60.alleles)
+    assert np.array_equal(at42.tensors, at60.tensors) and np.array_equal(at42.features, at60.features)
+    # unscaled, the same reads would show the model lower mapping qualities than it was trained on
+    with Reference(REF_FA) as ref:
+        seq = ref.fetch(SUB.contig, SUB.start - FETCH_PAD, SUB.end + FETCH_PAD)
+    with pysam.AlignmentFile(str(tmp_path / "tumor42.bam")) as tumor:
+        with pysam.AlignmentFile(str(tmp_path / "normal42.bam")) as normal:
+            raw = make_shard_examples(tumor, normal, seq, SUB.start - FETCH_PAD, SUB, ExampleSettings())
+    assert not np.array_equal(raw.tensors, at60.tensors)
+    assert raw.features[:, F["tumor_alt_mean_mapq"]].max() < at60.features[:, F["tumor_alt_mean_mapq"]].max()

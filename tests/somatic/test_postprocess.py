@@ -202,3 +202,11 @@ def test_bcftools_reads_without_complaint(vcfs, mode, capfd):
     assert "##fileformat=VCFv4.2" in header and "##genomeml_model=somatic-tn version=1.0" in header
     # htslib writes its warnings (undeclared tags, bad values) straight to file descriptor 2
     assert capfd.readouterr().err == ""
+
+
+def test_header_records_a_rescaled_mapq_only_where_it_was_rescaled():
+    lines = header_lines(CONTIGS, ["T", "N"], "cmd", "chr1:1-10", "m", "1", "ref.fa",
+                         mapq_scales={"T": 60 / 42, "N": 1.0})
+    assert [line for line in lines if "mapq_scale" in line] == ["##genomeml_mapq_scale=T:1.4286"]
+    assert not any("mapq_scale" in line for line in header_lines(CONTIGS, ["T"], "cmd", "chr1:1-10", "m", "1",
+                                                                  "ref.fa", mapq_scales={"T": 1.0}))
