@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+from collections import deque
+from itertools import islice
 from typing import Callable, Iterator, Sequence, TypeVar
 
 from tqdm import tqdm
@@ -34,7 +36,15 @@ def map_shards(shards: Sequence[Region], initializer: Callable[..., None], inita
         else:
             ctx = mp.get_context("spawn")   # never fork a process that may hold TensorFlow threads
             with ctx.Pool(threads, initializer=initializer, initargs=initargs) as pool:
-                for result in pool.imap(work, shards):
+                # at most threads + 1 shards in flight: Pool.imap runs ahead of a slower consumer (the
+                # model) without limit, and over a genome the waiting results would fill the memory
+                todo = iter(shards)
+                pending = deque(pool.apply_async(work, (shard,)) for shard in islice(todo, threads + 1))
+                while pending:
+                    result = pending.popleft().get()
+                    following = next(todo, None)
+                    if following is not None:
+                        pending.append(pool.apply_async(work, (following,)))
                     bar.update(len(result[0]))
                     yield result
     finally:

@@ -7,7 +7,7 @@ import shlex
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from genomeml.errors import GenomemlError
 from genomeml.io.regions import describe_regions
@@ -93,23 +93,25 @@ def call_somatic(req: CallRequest) -> dict:
                           str(model_ref.card.get("model_version", "?")), str(req.reference), settings,
                           {inputs.tumor_sample: inputs.tumor_mapq_scale,
                            **({inputs.normal_sample: inputs.normal_mapq_scale} if inputs.normal_sample else {})})
-    lines: list[str] = []
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
-    clock = time.perf_counter()
-    for _, batch in iter_examples(inputs, example_settings(model_ref.card), req.threads, req.shard_size):
-        stats["examples_s"] += time.perf_counter() - clock
-        if len(batch):
-            t0 = time.perf_counter()
-            features = batch.features
-            probs = predictor.predict(batch.tensors, features)
-            stats["inference_s"] += time.perf_counter() - t0
-            for i, allele in enumerate(batch.alleles):
-                line = record_line(allele, probs[i], batch.tumor[i], batch.normal[i], settings)
-                stats["pass"] += "\tPASS\t" in line
-                lines.append(line)
-            stats["candidates"] += len(batch)
+
+    def records() -> Iterator[str]:
+        """VCF lines in genome order, streamed to the file: a genome's records never sit in memory at once."""
         clock = time.perf_counter()
-    write_vcf(req.output, header, lines)
+        for _, batch in iter_examples(inputs, example_settings(model_ref.card), req.threads, req.shard_size):
+            stats["examples_s"] += time.perf_counter() - clock
+            if len(batch):
+                t0 = time.perf_counter()
+                probs = predictor.predict(batch.tensors, batch.features)
+                stats["inference_s"] += time.perf_counter() - t0
+                for i, allele in enumerate(batch.alleles):
+                    line = record_line(allele, probs[i], batch.tumor[i], batch.normal[i], settings)
+                    stats["pass"] += "\tPASS\t" in line
+                    yield line
+                stats["candidates"] += len(batch)
+            clock = time.perf_counter()
+
+    write_vcf(req.output, header, records())
     stats["examples_s"] = round(stats["examples_s"], 2)
     stats["inference_s"] = round(stats["inference_s"], 2)
     log.info("%d candidates, %d PASS; examples %.1f s, inference %.1f s", stats["candidates"], stats["pass"],

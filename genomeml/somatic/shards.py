@@ -17,7 +17,9 @@ from genomeml.somatic.examples import FETCH_PAD, ExampleBatch, ExampleSettings, 
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SHARD = 200_000
+# bp per unit of work. A shard's examples are ~40 kB per candidate, and error-rich reads give up to
+# ~25 candidates per kb: 50 kb keeps the few shards in flight (parallel.map_shards) to tens of MB each.
+DEFAULT_SHARD = 50_000
 
 
 @dataclass
