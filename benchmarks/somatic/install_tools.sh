@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the external tools of the somatic benchmark from Debian's packages:
-# art_illumina (read simulator), bwa and bowtie2 (aligners), samtools, bcftools, tabix/bgzip, freebayes.
+# art_illumina and dwgsim (read simulators), bwa and bowtie2 (aligners), samtools, bcftools, tabix/bgzip, freebayes.
 # Only what is missing is installed; safe to re-run. Needs root (or sudo).
 set -euo pipefail
 
 declare -A BINARY=(
   [art-nextgen-simulation-tools]=art_illumina
+  [dwgsim]=dwgsim
   [bwa]=bwa
   [bowtie2]=bowtie2
   [samtools]=samtools
@@ -38,6 +39,7 @@ done
 art_illumina 2>&1 | grep -m1 -i 'version' || true
 bwa 2>&1 | grep -m1 Version || true
 bowtie2 --version 2>&1 | head -1
+dwgsim 2>&1 | grep -m1 Version || true
 samtools --version | head -1
 bcftools --version | head -1
 freebayes --version 2>&1 | head -1

@@ -31,6 +31,10 @@ measured depths, timings).
         --ref ../shared/data/GRCh38_chr20_0_200000.fa --region chr20:130001-200000
     python benchmarks/somatic/make_benchmark.py --out bench/hs37d5_60x40x_bowtie2 --seed 1 --aligner bowtie2
 
+``--simulator dwgsim`` draws the reads with dwgsim instead of art_illumina (per-read substitution
+errors rising along the read, 0.1-1% on read 1 and 0.2-1.5% on read 2, qualities to match, no indel
+errors, no mutations of its own: -r 0), with the same haplotypes, depths and fragment sizes.
+
 ``--aligner bowtie2`` aligns the same reads (same seed, same art runs) with bowtie2 in its default
 end-to-end mode: no soft clips, so a read that ends just past an indel shows it as mismatches, as
 no training pair of genomeml's (minimap2 or bwa mem, both local) does. The truth is unchanged,
@@ -71,6 +75,7 @@ DEFAULT_CCF_LEVELS = (1.0, 0.7, 0.48, 0.33, 0.23, 0.16, 0.11, 0.075)
 READ_LENGTH = 150
 ART_PROFILE = "HSXt"       # HiSeq X TruSeq, 2x150
 FRAGMENT_MEAN, FRAGMENT_SD = 400, 60
+DWGSIM_ERRORS = "-e 0.001-0.01 -E 0.002-0.015"   # read 1, read 2: substitution rate from 5' to 3' end
 BWA_BATCH = 100_000_000    # bwa mem -K: batch size fixed, so output does not depend on -t
 
 
@@ -95,6 +100,7 @@ def tool_versions() -> dict:
         return lines[0] if lines else "?"
     return {"art_illumina": first_line("art_illumina", "Version"), "bwa": first_line("bwa", "Version"),
             "bowtie2": first_line("bowtie2 --version", "version") if shutil.which("bowtie2") else "-",
+            "dwgsim": first_line("dwgsim", "Version") if shutil.which("dwgsim") else "-",
             "samtools": first_line("samtools --version"), "pysam": pysam.__version__}
 
 
@@ -192,6 +198,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--min-vaf", type=float, default=None,
                     help="lowest VAF place_somatic draws (default purity * lowest CCF / 2 = 0.03)")
     ap.add_argument("--threads", type=int, default=2, help="bwa mem -t / bowtie2 -p")
+    ap.add_argument("--simulator", choices=("art", "dwgsim"), default="art",
+                    help="art_illumina HSXt (default) or dwgsim")
     ap.add_argument("--aligner", choices=("bwa", "bowtie2"), default="bwa",
                     help="bwa mem (default) or bowtie2 in end-to-end mode")
     ap.add_argument("--no-markdup", action="store_true", help="skip samtools markdup")
@@ -215,7 +223,8 @@ def main(argv: list[str] | None = None) -> dict:
     if not 0 < args.purity <= 1:
         sys.exit("make_benchmark: --purity must be in (0, 1]")
     min_vaf = args.min_vaf if args.min_vaf is not None else round(args.purity * levels[-1] / 2, 6)
-    for tool in ("art_illumina", "bwa", "samtools") + (("bowtie2",) if args.aligner == "bowtie2" else ()):
+    needed = ("art_illumina" if args.simulator == "art" else "dwgsim", "bwa", "samtools")
+    for tool in needed + (("bowtie2",) if args.aligner == "bowtie2" else ()):
         if shutil.which(tool) is None:
             sys.exit(f"make_benchmark: {tool} not found (run benchmarks/somatic/install_tools.sh)")
     out = Path(args.out)
@@ -255,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
         "germline_rate": args.germline_rate, "somatic_rate": args.somatic_rate, "min_vaf_drawn": min_vaf,
         "art": {"profile": ART_PROFILE, "read_length": READ_LENGTH, "fragment_mean": FRAGMENT_MEAN,
                 "fragment_sd": FRAGMENT_SD},
+        "simulator": args.simulator, "dwgsim_errors": DWGSIM_ERRORS if args.simulator == "dwgsim" else None,
         "aligner": args.aligner, "markdup": not args.no_markdup, "tools": tool_versions(),
         # the truth depends on genomeml's variant placement: a changed module changes the set
         "genomeml_version": genomeml.__version__,
@@ -308,13 +318,19 @@ def main(argv: list[str] | None = None) -> dict:
             write_fasta(work / f"{tag}.fa", tag, apply_variants(seq, carried))
             # a haplotype gets half the population's depth (art's -f counts the bases of both mates)
             fold = depth / 2
-            run(f"art_illumina -ss {ART_PROFILE} -p -l {READ_LENGTH} -m {FRAGMENT_MEAN} -s {FRAGMENT_SD} "
-                f"-f {fold:.6f} -rs {rs} -na -q -i {tag}.fa -o {tag}_", work, cmds)
+            if args.simulator == "art":
+                run(f"art_illumina -ss {ART_PROFILE} -p -l {READ_LENGTH} -m {FRAGMENT_MEAN} -s {FRAGMENT_SD} "
+                    f"-f {fold:.6f} -rs {rs} -na -q -i {tag}.fa -o {tag}_", work, cmds)
+            else:   # -H: the FASTA is one haplotype; -r 0 -y 0: no mutations or random reads of its own
+                run(f"dwgsim {DWGSIM_ERRORS} -d {FRAGMENT_MEAN} -s {FRAGMENT_SD} -C {fold:.6f} "
+                    f"-1 {READ_LENGTH} -2 {READ_LENGTH} -r 0 -y 0 -H -z {rs} -o 1 {tag}.fa {tag}_dw > {tag}_dw.log 2>&1"
+                    f" && zcat {tag}_dw.bwa.read1.fastq.gz > {tag}_1.fq"
+                    f" && zcat {tag}_dw.bwa.read2.fastq.gz > {tag}_2.fq", work, cmds)
             fastqs[sample].append(tag)
             summary["art_runs"].append({"sample": sample, "population": name, "haplotype": hap,
                                         "coverage": round(depth / 2, 4), "art_fold": round(fold, 6), "seed": rs,
                                         "variants": len(carried)})
-        t = lap(f"art_illumina ({len(runs)} runs)", t)
+        t = lap(f"{args.simulator} ({len(runs)} runs)", t)
 
         # --- alignment -------------------------------------------------------------------------------------
         for sample, tags in fastqs.items():
