@@ -9,8 +9,8 @@ the base quality there, and the length of any insertion that follows the column.
 from __future__ import annotations
 
 import zlib
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np

@@ -91,8 +91,7 @@ def call_somatic(req: CallRequest) -> dict:
     header = header_lines(inputs.contigs, samples, canonical_command(req),
                           describe_regions(inputs.regions, inputs.contigs), model_ref.name,
                           str(model_ref.card.get("model_version", "?")), str(req.reference), settings,
-                          {inputs.tumor_sample: inputs.tumor_mapq_scale,
-                           **({inputs.normal_sample: inputs.normal_mapq_scale} if inputs.normal_sample else {})})
+                          dict(zip(samples, (inputs.tumor_mapq_scale, inputs.normal_mapq_scale))))
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
 
     def records() -> Iterator[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pysam
 
+from genomeml.io.alignments import MAPQ_SCALE
 from genomeml.io.regions import Region
 from genomeml.pileup.alleles import Allele, padded_window
 from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_alleles, find_candidates
@@ -223,7 +224,7 @@ class _Sample:
                               settings.max_depth)
         self.block = ReadBlock(reads)
         if mapq_scale != 1.0:   # the aligner's MAPQ on the models' scale (io.alignments.mapq_scale)
-            self.block.mapq = np.minimum(np.rint(self.block.mapq * mapq_scale), 60).astype(np.int64)
+            self.block.mapq = np.minimum(np.rint(self.block.mapq * mapq_scale), MAPQ_SCALE).astype(np.int64)
         self.counts = count_alleles(self.block, region.contig, max(offset, region.start - COUNT_PAD),
                                     min(offset + len(ref_seq), region.end + COUNT_PAD), ref_seq, offset,
                                     settings.min_bq, second_mate_indels=settings.second_mate_indels)
