@@ -338,12 +338,12 @@ def main(argv: list[str] | None = None) -> dict:
                 run(f"cat {' '.join(f'{tag}_{mate}.fq' for tag in tags)} > {sample.lower()}_{mate}.fq", work, cmds)
             rg = f"@RG\\tID:{sample}\\tSM:{sample}\\tPL:ILLUMINA\\tLB:{sample}_lib"
             bam = f"{sample.lower()}.bam"
-            fq = f"work/{sample.lower()}_1.fq work/{sample.lower()}_2.fq"
+            fq1, fq2 = (f"work/{sample.lower()}_{mate}.fq" for mate in (1, 2))
             if args.aligner == "bwa":
-                mapper = f"bwa mem -t {args.threads} -K {BWA_BATCH} -R '{rg}' ref.fa {fq}"
+                mapper = f"bwa mem -t {args.threads} -K {BWA_BATCH} -R '{rg}' ref.fa {fq1} {fq2}"
             else:   # --reorder and a fixed seed: the same output whatever -p
                 mapper = (f"bowtie2 -p {args.threads} --reorder --seed 1 -X 1000 --rg-id {sample} --rg SM:{sample} "
-                          f"--rg PL:ILLUMINA --rg LB:{sample}_lib -x work/ref -1 {fq.split()[0]} -2 {fq.split()[1]} "
+                          f"--rg PL:ILLUMINA --rg LB:{sample}_lib -x work/ref -1 {fq1} -2 {fq2} "
                           f"2> work/{sample.lower()}.bowtie2.txt")
             align = f"{mapper} | samtools fixmate -m - - | samtools sort --no-PG -m 512M "
             if args.no_markdup:
