@@ -94,7 +94,9 @@ class IlluminaProfile:
         return cls(
             read_length=read_length,
             insert_mean=float(rng.uniform(250, 600)), insert_sd=float(rng.uniform(40, 150)),
-            q_max=float(rng.uniform(34, 39)), q_decay=float(rng.uniform(1, 9)),
+            # down to error-rich runs (older HiSeq, MiSeq read 2) that end near Q20 and 1% errors; the
+            # range before session 18 (Q34-39, decay 1-9) left ~0.1% errors at the end of a typical read
+            q_max=float(rng.uniform(30, 39)), q_decay=float(rng.uniform(1, 14)),
             q_noise=float(rng.uniform(2, 6)), read2_penalty=float(rng.uniform(0, 4)),
             binned=bool(rng.random() < 0.4), calibration=float(rng.uniform(0.6, 2.0)),
             tail_fraction=float(rng.uniform(0, 0.05)),
