@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--min-vaf", type=float, default=None,
                     help="lowest VAF place_somatic draws (default purity * lowest CCF / 2 = 0.03)")
     ap.add_argument("--threads", type=int, default=2, help="bwa mem -t / bowtie2 -p")
+    ap.add_argument("--read-length", type=int, default=READ_LENGTH)
+    ap.add_argument("--art-profile", default=ART_PROFILE,
+                    help="art_illumina -ss (HSXt: HiSeq X 2x150; HS20: HiSeq 2000 up to 2x100; MSv3: MiSeq up to 2x250)")
     ap.add_argument("--simulator", choices=("art", "dwgsim"), default="art",
                     help="art_illumina HSXt (default) or dwgsim")
     ap.add_argument("--aligner", choices=("bwa", "bowtie2"), default="bwa",
@@ -262,7 +265,7 @@ def main(argv: list[str] | None = None) -> dict:
         "tumor_depth": args.tumor_depth, "normal_depth": args.normal_depth, "purity": args.purity,
         "ccf_levels": levels, "vaf_levels": [round(args.purity * c / 2, 4) for c in levels],
         "germline_rate": args.germline_rate, "somatic_rate": args.somatic_rate, "min_vaf_drawn": min_vaf,
-        "art": {"profile": ART_PROFILE, "read_length": READ_LENGTH, "fragment_mean": FRAGMENT_MEAN,
+        "art": {"profile": args.art_profile, "read_length": args.read_length, "fragment_mean": FRAGMENT_MEAN,
                 "fragment_sd": FRAGMENT_SD},
         "simulator": args.simulator, "dwgsim_errors": DWGSIM_ERRORS if args.simulator == "dwgsim" else None,
         "aligner": args.aligner, "markdup": not args.no_markdup, "tools": tool_versions(),
@@ -319,11 +322,11 @@ def main(argv: list[str] | None = None) -> dict:
             # a haplotype gets half the population's depth (art's -f counts the bases of both mates)
             fold = depth / 2
             if args.simulator == "art":
-                run(f"art_illumina -ss {ART_PROFILE} -p -l {READ_LENGTH} -m {FRAGMENT_MEAN} -s {FRAGMENT_SD} "
+                run(f"art_illumina -ss {args.art_profile} -p -l {args.read_length} -m {FRAGMENT_MEAN} -s {FRAGMENT_SD} "
                     f"-f {fold:.6f} -rs {rs} -na -q -i {tag}.fa -o {tag}_", work, cmds)
             else:   # -H: the FASTA is one haplotype; -r 0 -y 0: no mutations or random reads of its own
                 run(f"dwgsim {DWGSIM_ERRORS} -d {FRAGMENT_MEAN} -s {FRAGMENT_SD} -C {fold:.6f} "
-                    f"-1 {READ_LENGTH} -2 {READ_LENGTH} -r 0 -y 0 -H -z {rs} -o 1 {tag}.fa {tag}_dw > {tag}_dw.log 2>&1"
+                    f"-1 {args.read_length} -2 {args.read_length} -r 0 -y 0 -H -z {rs} -o 1 {tag}.fa {tag}_dw > {tag}_dw.log 2>&1"
                     f" && zcat {tag}_dw.bwa.read1.fastq.gz > {tag}_1.fq"
                     f" && zcat {tag}_dw.bwa.read2.fastq.gz > {tag}_2.fq", work, cmds)
             fastqs[sample].append(tag)
