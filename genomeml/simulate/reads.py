@@ -8,7 +8,7 @@ covers a spread of instruments rather than one fixed error model.
 from __future__ import annotations
 
 import zlib
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -59,10 +59,6 @@ def _resize(template: np.ndarray, counts: np.ndarray, insert_at: np.ndarray,
 
 
 # ----------------------------------------------------------------------------- Illumina
-# read lengths of the training runs: 2x150 (HiSeq X, NovaSeq) twice as often as each of the others
-READ_LENGTHS = (100, 125, 150, 150, 250)
-
-
 @dataclass(frozen=True)
 class IlluminaProfile:
     read_length: int = 150
@@ -93,19 +89,12 @@ class IlluminaProfile:
     stutter_growth: float = 0.2   # log-rate increase per extra unit
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, read_length: int | None = None) -> "IlluminaProfile":
-        """A random instrument/library within the range seen in real runs.
-
-        Without ``read_length`` the read length is drawn too (100-250, most often 150): other
-        simulators and older runs default to 2x100 or 2x125, and read ends fall into a site's
-        window more often the shorter the reads.
-        """
-        profile = cls(
-            read_length=150,
+    def draw(cls, rng: np.random.Generator, read_length: int = 150) -> "IlluminaProfile":
+        """A random instrument/library within the range seen in real runs."""
+        return cls(
+            read_length=read_length,
             insert_mean=float(rng.uniform(250, 600)), insert_sd=float(rng.uniform(40, 150)),
-            # down to error-rich runs (older HiSeq, MiSeq read 2) that end near Q20 and 1% errors; the
-            # range before session 18 (Q34-39, decay 1-9) left ~0.1% errors at the end of a typical read
-            q_max=float(rng.uniform(30, 39)), q_decay=float(rng.uniform(1, 14)),
+            q_max=float(rng.uniform(34, 39)), q_decay=float(rng.uniform(1, 9)),
             q_noise=float(rng.uniform(2, 6)), read2_penalty=float(rng.uniform(0, 4)),
             binned=bool(rng.random() < 0.4), calibration=float(rng.uniform(0.6, 2.0)),
             tail_fraction=float(rng.uniform(0, 0.05)),
@@ -122,8 +111,6 @@ class IlluminaProfile:
             # down to PCR-free libraries: the real HG002 reads stutter less than any of the old range
             stutter_base=float(10 ** rng.uniform(-4.3, -1.7)), stutter_growth=float(rng.uniform(0.1, 0.3)),
         )
-        drawn = int(rng.choice(READ_LENGTHS))
-        return replace(profile, read_length=read_length if read_length is not None else drawn)
 
     def as_dict(self) -> dict:
         return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
