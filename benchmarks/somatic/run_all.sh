@@ -21,6 +21,8 @@ build hs37d5_60x40x_dwgsim_s7 --seed 7 --simulator dwgsim
 build hs37d5_60x40x_dwgsim_s8 --seed 8 --simulator dwgsim
 # an older instrument and shorter reads: art's HiSeq 2000 profile, 2x100 (seed 10: new mutations too)
 build hs37d5_60x40x_hs20_100 --seed 10 --art-profile HS20 --read-length 100
+# deeper than any training pair (exome-like): 200x tumor, 100x normal (seed 12)
+build hs37d5_200x100x --seed 12 --depths 200,100
 build grch38_60x40x --seed 1 --ref "$SHARED/GRCh38_chr20_0_200000.fa" --region chr20:130001-200000
 [[ -e "$OUT/sets/real_split/benchmark.json" ]] || python "$HERE/make_real_split.py" --out "$OUT/sets/real_split"
 # the same real reads split three more ways: 100 kb gives too few chances for a false call to show
@@ -39,7 +41,7 @@ for k in 0 1 2 3; do
 done
 built=$(date +%s)
 echo "sets built in $((built - start)) s" >&2
-for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed{2,3,4,5,6} hs37d5_60x40x_bowtie2 hs37d5_60x40x_seed2_bowtie2 hs37d5_60x40x_dwgsim_s{7,8} hs37d5_60x40x_hs20_100 grch38_60x40x real_split real_split_s{1,2,3} \
+for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed{2,3,4,5,6} hs37d5_60x40x_bowtie2 hs37d5_60x40x_seed2_bowtie2 hs37d5_60x40x_dwgsim_s{7,8} hs37d5_60x40x_hs20_100 hs37d5_200x100x grch38_60x40x real_split real_split_s{1,2,3} \
            real_spikein real_spikein_s{1,2,3} real_spikein_long_s{0,1,2,3}; do
   python "$HERE/run_peers.py" "$OUT/sets/$set" "$OUT/peers/$set" 2> >(grep -v 'W::bcf_hdr_check_sanity' >&2)
   echo
