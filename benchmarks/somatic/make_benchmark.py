@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--art-profile", default=ART_PROFILE,
                     help="art_illumina -ss (HSXt: HiSeq X 2x150; HS20: HiSeq 2000 up to 2x100; MSv3: MiSeq up to 2x250)")
     ap.add_argument("--simulator", choices=("art", "dwgsim"), default="art",
-                    help="art_illumina HSXt (default) or dwgsim")
+                    help="art_illumina (default; --art-profile) or dwgsim")
     ap.add_argument("--aligner", choices=("bwa", "bowtie2"), default="bwa",
                     help="bwa mem (default) or bowtie2 in end-to-end mode")
     ap.add_argument("--no-markdup", action="store_true", help="skip samtools markdup")
