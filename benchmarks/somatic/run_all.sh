@@ -41,8 +41,9 @@ for k in 0 1 2 3; do
 done
 built=$(date +%s)
 echo "sets built in $((built - start)) s" >&2
-for set in hs37d5_60x40x hs37d5_30x30x hs37d5_60x40x_seed{2,3,4,5,6} hs37d5_60x40x_bowtie2 hs37d5_60x40x_seed2_bowtie2 hs37d5_60x40x_dwgsim_s{7,8} hs37d5_60x40x_hs20_100 hs37d5_200x100x grch38_60x40x real_split real_split_s{1,2,3} \
-           real_spikein real_spikein_s{1,2,3} real_spikein_long_s{0,1,2,3}; do
+# the sets in run_genomeml.py's order (SETS), so a new set is named in one place
+sets=$(cd "$HERE" && python -c "from run_genomeml import SETS; print(*SETS)")
+for set in $sets; do
   python "$HERE/run_peers.py" "$OUT/sets/$set" "$OUT/peers/$set" 2> >(grep -v 'W::bcf_hdr_check_sanity' >&2)
   echo
 done
