@@ -196,12 +196,17 @@ def downsample_bounds(bam: pysam.AlignmentFile, contig: str, start: int, end: in
 
     Windows are DOWNSAMPLE_WINDOW bp, aligned to the contig start, and a read is judged by
     the window of its start, so the same read is kept or dropped whatever the shard.
+    Counting is a pass over the window's reads: it starts at the window of the first read
+    overlapping [start, end) (the fetch returns it first), where the shard's reads begin.
     """
     if max_depth is None:
         return {}
     bounds = {}
     length = bam.get_reference_length(contig)
-    first = max(0, start - 2 * DOWNSAMPLE_WINDOW) // DOWNSAMPLE_WINDOW
+    first_read = next(bam.fetch(contig, start, end), None)
+    if first_read is None:
+        return {}
+    first = first_read.reference_start // DOWNSAMPLE_WINDOW
     for w in range(first, end // DOWNSAMPLE_WINDOW + 1):
         lo, hi = w * DOWNSAMPLE_WINDOW, min(length, (w + 1) * DOWNSAMPLE_WINDOW)
         if hi <= lo:

@@ -11,7 +11,7 @@ import pysam
 import pytest
 
 from genomeml.pileup.reads import (A, BASE_OF_CODE, C, DEL, EMPTY, G, N, T, Indel, ReadBlock, _decode_batch, _raw,
-                                   decode_read, fetch_decoded)
+                                   decode_read, downsample_bounds, fetch_decoded)
 
 CONTIG = "chr1"
 LENGTH = 2000
@@ -326,3 +326,26 @@ def test_read_block_name_hashes():
 def test_empty_read_block():
     block = ReadBlock([])
     assert len(block) == 0 and block.max_length == 0 and block.overlapping(0, 100).tolist() == []
+
+
+# ----------------------------------------------------------------------------- downsampling bounds
+def test_downsample_bounds_count_from_the_first_overlapping_reads_window(tmp_path):
+    """A read is judged by the window of its start, however far before the shard that lies: a 30-kb
+    read overlapping [30,000, 31,000) gets its window 0 counted; windows no read starts in are not."""
+    length = 50_000
+    header = pysam.AlignmentHeader.from_dict({"HD": {"VN": "1.6", "SO": "coordinate"},
+                                              "SQ": [{"SN": CONTIG, "LN": length}]})
+    reads = [("long", 5_000, 30_000)] + [(f"r{k}", 20_000 + 100 * k, 100) for k in range(5)] + \
+            [(f"s{k}", 30_200 + 50 * k, 100) for k in range(20)]
+    path = tmp_path / "long.bam"
+    with pysam.AlignmentFile(str(path), "wb", header=header) as out:
+        for name, start, n in reads:
+            out.write(segment(name, start, f"{n}M", seq="A" * n, quals=[30] * n, header=header))
+    pysam.index(str(path))
+    with pysam.AlignmentFile(str(path)) as handle:
+        bounds = downsample_bounds(handle, CONTIG, 30_000, 31_000, max_depth=0.01)
+        assert sorted(bounds) == [0, 1, 2, 3]   # window 0 holds only the long read's start
+        assert downsample_bounds(handle, CONTIG, 30_000, 31_000, max_depth=None) == {}
+        assert downsample_bounds(handle, CONTIG, 45_000, 46_000, max_depth=0.01) == {}   # no read there
+        # 20 short reads + the long one over window 3: depth (21 x 150 / 10,000) is above 0.01x, so a bound
+        assert 0 < bounds[3] < 2 ** 32
