@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the external tools of the somatic benchmark from Debian's packages:
-# art_illumina and dwgsim (read simulators), bwa and bowtie2 (aligners), samtools, bcftools, tabix/bgzip, freebayes.
+# art_illumina and dwgsim (read simulators), bwa and bowtie2 (aligners), samtools, bcftools, tabix/bgzip, freebayes;
+# and InSilicoSeq from PyPI into a venv of its own.
 # Only what is missing is installed; safe to re-run. Needs root (or sudo).
 set -euo pipefail
 
@@ -35,6 +36,14 @@ fi
 for pkg in "${!BINARY[@]}"; do
   command -v "${BINARY[$pkg]}" >/dev/null 2>&1 || { echo "missing after install: ${BINARY[$pkg]}" >&2; exit 1; }
 done
+# InSilicoSeq (make_benchmark.py --simulator iss) is on PyPI, not Debian: a venv of its own keeps its
+# scipy/biopython out of genomeml's environment; make_benchmark.py looks for it there.
+ISS_VENV="$HOME/.local/share/genomeml-bench/iss"
+if [[ ! -x "$ISS_VENV/bin/iss" ]]; then
+  python3 -m venv "$ISS_VENV"
+  "$ISS_VENV/bin/pip" install -q InSilicoSeq==2.0.1
+fi
+
 # one line of version per tool, for the record
 art_illumina 2>&1 | grep -m1 -i 'version' || true
 bwa 2>&1 | grep -m1 Version || true
@@ -43,3 +52,4 @@ dwgsim 2>&1 | grep -m1 Version || true
 samtools --version | head -1
 bcftools --version | head -1
 freebayes --version 2>&1 | head -1
+"$ISS_VENV/bin/iss" --version

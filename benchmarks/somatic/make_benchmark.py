@@ -35,6 +35,11 @@ measured depths, timings).
 errors rising along the read, 0.1-1% on read 1 and 0.2-1.5% on read 2, qualities to match, no indel
 errors, no mutations of its own: -r 0), with the same haplotypes, depths and fragment sizes.
 
+``--simulator iss`` draws them with InSilicoSeq's pre-computed error model of a real run (``--iss-model``,
+default NovaSeq: 2x150, qualities binned to Q11/25/37 as NovaSeq reports them, ~0.2% substitution errors,
+fragments drawn around the same mean and SD; MiSeq with --read-length 301: 2x301, so mates overlap). InSilicoSeq comes from PyPI, not Debian:
+install_tools.sh puts it in a venv of its own (ISS_VENV), where this script finds it.
+
 ``--aligner bowtie2`` aligns the same reads (same seed, same art runs) with bowtie2 in its default
 end-to-end mode: no soft clips, so a read that ends just past an indel shows it as mismatches, as
 no training pair of genomeml's (minimap2 or bwa mem, both local) does. The truth is unchanged,
@@ -76,6 +81,7 @@ READ_LENGTH = 150
 ART_PROFILE = "HSXt"       # HiSeq X TruSeq, 2x150
 FRAGMENT_MEAN, FRAGMENT_SD = 400, 60
 DWGSIM_ERRORS = "-e 0.001-0.01 -E 0.002-0.015"   # read 1, read 2: substitution rate from 5' to 3' end
+ISS_VENV = Path.home() / ".local" / "share" / "genomeml-bench" / "iss"   # install_tools.sh puts InSilicoSeq here
 BWA_BATCH = 100_000_000    # bwa mem -K: batch size fixed, so output does not depend on -t
 
 
@@ -101,7 +107,17 @@ def tool_versions() -> dict:
     return {"art_illumina": first_line("art_illumina", "Version"), "bwa": first_line("bwa", "Version"),
             "bowtie2": first_line("bowtie2 --version", "version") if shutil.which("bowtie2") else "-",
             "dwgsim": first_line("dwgsim", "Version") if shutil.which("dwgsim") else "-",
+            "iss": first_line(f"{iss_binary()} --version", "version") if iss_binary() else "-",
             "samtools": first_line("samtools --version"), "pysam": pysam.__version__}
+
+
+def iss_binary() -> str | None:
+    """InSilicoSeq's ``iss``: on PATH, or in the venv install_tools.sh makes (it needs its own scipy/biopython)."""
+    found = shutil.which("iss")
+    if found:
+        return found
+    venv = ISS_VENV / "bin" / "iss"
+    return str(venv) if venv.exists() else None
 
 
 def parse_region(text: str, fasta: pysam.FastaFile) -> tuple[str, int, int]:
@@ -201,8 +217,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--read-length", type=int, default=READ_LENGTH)
     ap.add_argument("--art-profile", default=ART_PROFILE,
                     help="art_illumina -ss (HSXt: HiSeq X 2x150; HS20: HiSeq 2000 up to 2x100; MSv3: MiSeq up to 2x250)")
-    ap.add_argument("--simulator", choices=("art", "dwgsim"), default="art",
-                    help="art_illumina (default; --art-profile) or dwgsim")
+    ap.add_argument("--simulator", choices=("art", "dwgsim", "iss"), default="art",
+                    help="art_illumina (default; --art-profile), dwgsim or InSilicoSeq (--iss-model)")
+    ap.add_argument("--iss-model", default="NovaSeq",
+                    help="InSilicoSeq error model (NovaSeq, HiSeq, NextSeq, MiSeq). The model fixes the read length; "
+                         "give it as --read-length so depths come out right (NovaSeq 150, MiSeq 301)")
     ap.add_argument("--aligner", choices=("bwa", "bowtie2"), default="bwa",
                     help="bwa mem (default) or bowtie2 in end-to-end mode")
     ap.add_argument("--no-markdup", action="store_true", help="skip samtools markdup")
@@ -226,7 +245,10 @@ def main(argv: list[str] | None = None) -> dict:
     if not 0 < args.purity <= 1:
         sys.exit("make_benchmark: --purity must be in (0, 1]")
     min_vaf = args.min_vaf if args.min_vaf is not None else round(args.purity * levels[-1] / 2, 6)
-    needed = ("art_illumina" if args.simulator == "art" else "dwgsim", "bwa", "samtools")
+    simulator = {"art": "art_illumina", "dwgsim": "dwgsim", "iss": "iss"}[args.simulator]
+    if args.simulator == "iss" and iss_binary() is None:
+        sys.exit(f"make_benchmark: iss not found on PATH or in {ISS_VENV} (run benchmarks/somatic/install_tools.sh)")
+    needed = (() if args.simulator == "iss" else (simulator,)) + ("bwa", "samtools")
     for tool in needed + (("bowtie2",) if args.aligner == "bowtie2" else ()):
         if shutil.which(tool) is None:
             sys.exit(f"make_benchmark: {tool} not found (run benchmarks/somatic/install_tools.sh)")
@@ -268,6 +290,7 @@ def main(argv: list[str] | None = None) -> dict:
         "art": {"profile": args.art_profile, "read_length": args.read_length, "fragment_mean": FRAGMENT_MEAN,
                 "fragment_sd": FRAGMENT_SD},
         "simulator": args.simulator, "dwgsim_errors": DWGSIM_ERRORS if args.simulator == "dwgsim" else None,
+        "iss_model": args.iss_model if args.simulator == "iss" else None,
         "aligner": args.aligner, "markdup": not args.no_markdup, "tools": tool_versions(),
         # the truth depends on genomeml's variant placement: a changed module changes the set
         "genomeml_version": genomeml.__version__,
@@ -324,6 +347,11 @@ def main(argv: list[str] | None = None) -> dict:
             if args.simulator == "art":
                 run(f"art_illumina -ss {args.art_profile} -p -l {args.read_length} -m {FRAGMENT_MEAN} -s {FRAGMENT_SD} "
                     f"-f {fold:.6f} -rs {rs} -na -q -i {tag}.fa -o {tag}_", work, cmds)
+            elif args.simulator == "iss":   # -n counts the reads of both mates; one CPU: same reads whatever the machine
+                n_reads = 2 * max(1, round(fold * len(seq) / (2 * args.read_length)))
+                run(f"{iss_binary()} generate -q --seed {rs} --cpus 1 -g {tag}.fa --model {args.iss_model} -n {n_reads} "
+                    f"--fragment-length {FRAGMENT_MEAN} --fragment-length-sd {FRAGMENT_SD} -o {tag}_iss > {tag}_iss.log 2>&1"
+                    f" && mv {tag}_iss_R1.fastq {tag}_1.fq && mv {tag}_iss_R2.fastq {tag}_2.fq", work, cmds)
             else:   # -H: the FASTA is one haplotype; -r 0 -y 0: no mutations or random reads of its own
                 run(f"dwgsim {DWGSIM_ERRORS} -d {FRAGMENT_MEAN} -s {FRAGMENT_SD} -C {fold:.6f} "
                     f"-1 {args.read_length} -2 {args.read_length} -r 0 -y 0 -H -z {rs} -o 1 {tag}.fa {tag}_dw > {tag}_dw.log 2>&1"

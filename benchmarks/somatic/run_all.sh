@@ -23,6 +23,10 @@ build hs37d5_60x40x_dwgsim_s8 --seed 8 --simulator dwgsim
 build hs37d5_60x40x_hs20_100 --seed 10 --art-profile HS20 --read-length 100
 # deeper than any training pair (exome-like): 200x tumor, 100x normal (seed 12)
 build hs37d5_200x100x --seed 12 --depths 200,100
+# InSilicoSeq's error model of a real NovaSeq run (seed 13): qualities binned to Q11/25/37, as NovaSeq writes them
+build hs37d5_60x40x_iss_novaseq --seed 13 --simulator iss
+# its MiSeq model (seed 14): 2x301 from 400-bp fragments, so mates overlap and the 60x are ~40x of fragments
+build hs37d5_60x40x_iss_miseq --seed 14 --simulator iss --iss-model MiSeq --read-length 301
 build grch38_60x40x --seed 1 --ref "$SHARED/GRCh38_chr20_0_200000.fa" --region chr20:130001-200000
 [[ -e "$OUT/sets/real_split/benchmark.json" ]] || python "$HERE/make_real_split.py" --out "$OUT/sets/real_split"
 # the same real reads split three more ways: 100 kb gives too few chances for a false call to show
