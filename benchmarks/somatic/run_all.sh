@@ -27,6 +27,13 @@ build hs37d5_200x100x --seed 12 --depths 200,100
 build hs37d5_60x40x_iss_novaseq --seed 13 --simulator iss
 # its MiSeq model (seed 14): 2x301 from 400-bp fragments, so mates overlap and the 60x are ~40x of fragments
 build hs37d5_60x40x_iss_miseq --seed 14 --simulator iss --iss-model MiSeq --read-length 301
+# two genomes unlike human sequence (make_other_genome.py): bacterial-like GC-rich, Plasmodium-like AT-rich
+mkdir -p "$OUT/genomes"
+for kind in gc-rich at-rich; do
+  [[ -e "$OUT/genomes/$kind.fa" ]] || python "$HERE/make_other_genome.py" --kind $kind --seed 21 --out "$OUT/genomes/$kind.fa"
+done
+build gc_rich_60x40x --seed 21 --ref "$OUT/genomes/gc-rich.fa"
+build at_rich_60x40x --seed 22 --ref "$OUT/genomes/at-rich.fa"
 build grch38_60x40x --seed 1 --ref "$SHARED/GRCh38_chr20_0_200000.fa" --region chr20:130001-200000
 [[ -e "$OUT/sets/real_split/benchmark.json" ]] || python "$HERE/make_real_split.py" --out "$OUT/sets/real_split"
 # the same real reads split three more ways: 100 kb gives too few chances for a false call to show

@@ -27,7 +27,7 @@ SETS = ("hs37d5_60x40x", "hs37d5_30x30x", "hs37d5_60x40x_seed2", "hs37d5_60x40x_
         "hs37d5_60x40x_seed5", "hs37d5_60x40x_seed6", "hs37d5_60x40x_bowtie2",
         "hs37d5_60x40x_seed2_bowtie2", "hs37d5_60x40x_dwgsim_s7", "hs37d5_60x40x_dwgsim_s8", "hs37d5_60x40x_hs20_100",
         "hs37d5_200x100x", "hs37d5_60x40x_iss_novaseq",
-        "hs37d5_60x40x_iss_miseq", "grch38_60x40x", "real_split",
+        "hs37d5_60x40x_iss_miseq", "gc_rich_60x40x", "at_rich_60x40x", "grch38_60x40x", "real_split",
         "real_split_s1", "real_split_s2", "real_split_s3", "real_spikein", "real_spikein_s1", "real_spikein_s2", "real_spikein_s3",
         "real_spikein_long_s0", "real_spikein_long_s1", "real_spikein_long_s2", "real_spikein_long_s3")
 
