@@ -13,6 +13,8 @@ build hs37d5_30x30x --seed 1 --depths 30,30
 build hs37d5_60x40x_seed2 --seed 2
 # four more draws of the same 60x/40x design: one set has ~90 indels, so a single indel moves its F1 by 0.005
 for seed in 3 4 5 6; do build hs37d5_60x40x_seed$seed --seed $seed; done
+# four more (seeds 15-18, session 19): ten draws in all, to tell the indel comparison with freebayes from chance
+for seed in 15 16 17 18; do build hs37d5_60x40x_seed$seed --seed $seed; done
 # the seed-1 reads again, aligned by bowtie2 end-to-end (no soft clips): an aligner no training pair used
 build hs37d5_60x40x_bowtie2 --seed 1 --aligner bowtie2
 build hs37d5_60x40x_seed2_bowtie2 --seed 2 --aligner bowtie2
