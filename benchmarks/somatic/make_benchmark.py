@@ -36,9 +36,10 @@ errors rising along the read, 0.1-1% on read 1 and 0.2-1.5% on read 2, qualities
 errors, no mutations of its own: -r 0), with the same haplotypes, depths and fragment sizes.
 
 ``--simulator iss`` draws them with InSilicoSeq's pre-computed error model of a real run (``--iss-model``,
-default NovaSeq: 2x150, qualities binned to Q11/25/37 as NovaSeq reports them, ~0.2% substitution errors,
-fragments drawn around the same mean and SD; MiSeq with --read-length 301: 2x301, so mates overlap). InSilicoSeq comes from PyPI, not Debian:
-install_tools.sh puts it in a venv of its own (ISS_VENV), where this script finds it.
+default NovaSeq: 2x150, qualities binned to Q11/25/37 as NovaSeq reports them, ~0.2% substitution errors;
+MiSeq with --read-length 301: 2x301, so mates overlap), fragments around the same mean and SD.
+InSilicoSeq comes from PyPI, not Debian: install_tools.sh puts it in a venv of its own (ISS_VENV),
+where this script finds it.
 
 ``--aligner bowtie2`` aligns the same reads (same seed, same art runs) with bowtie2 in its default
 end-to-end mode: no soft clips, so a read that ends just past an indel shows it as mismatches, as
@@ -245,10 +246,9 @@ def main(argv: list[str] | None = None) -> dict:
     if not 0 < args.purity <= 1:
         sys.exit("make_benchmark: --purity must be in (0, 1]")
     min_vaf = args.min_vaf if args.min_vaf is not None else round(args.purity * levels[-1] / 2, 6)
-    simulator = {"art": "art_illumina", "dwgsim": "dwgsim", "iss": "iss"}[args.simulator]
     if args.simulator == "iss" and iss_binary() is None:
         sys.exit(f"make_benchmark: iss not found on PATH or in {ISS_VENV} (run benchmarks/somatic/install_tools.sh)")
-    needed = (() if args.simulator == "iss" else (simulator,)) + ("bwa", "samtools")
+    needed = {"art": ("art_illumina",), "dwgsim": ("dwgsim",), "iss": ()}[args.simulator] + ("bwa", "samtools")
     for tool in needed + (("bowtie2",) if args.aligner == "bowtie2" else ()):
         if shutil.which(tool) is None:
             sys.exit(f"make_benchmark: {tool} not found (run benchmarks/somatic/install_tools.sh)")
