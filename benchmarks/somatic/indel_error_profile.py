@@ -168,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
                 row = p[cls].get(k)
                 cells.append(f"{row['rate']:.5f} ({row['repeats']:>4})" if row else " " * 20)
             print(f"{k:>5}  " + "  ".join(f"{c:>20}" for c in cells))
+    print("\nall repeats pooled: indels per read span (indels / spans)")
+    for name, p in profiles.items():
+        rows = [row for cls in CLASSES for row in p[cls].values()]
+        spans, indels = sum(r["read_spans"] for r in rows), sum(r["indels"] for r in rows)
+        print(f"{name:>8}  {indels / max(spans, 1):.2e}  ({indels} / {spans})")
     print("\noutside repeats: indels per read base (positions with at most 2 indel reads)")
     for name, p in profiles.items():
         print(f"{name:>8}  {p['outside_repeats']['rate']:.2e}")
