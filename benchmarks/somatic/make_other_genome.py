@@ -3,7 +3,7 @@
 The training recipe simulates on human chr20 and on ``genomeml.simulate.genome.synthetic_genome``
 (human-like: GC 33-52%, Alu/L1-like families). A user's tumor may come from anything a
 reference exists for, so the caller is also scored on two kinds of sequence it never saw,
-built here by rules of their own (nothing is taken from the training generator):
+built here by rules of their own (of the training generator only the i.i.d. base draw is used):
 
 - ``gc-rich``: bacterial-like. Unique sequence in 0.5-2 kb blocks of GC 60-72% (mean ~66%), and
   a few 1.2-kb insertion-sequence-like copies at 0-1% divergence, as rRNA operons and IS
@@ -23,13 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-BASES = np.frombuffer(b"ACGT", dtype=np.uint8)
-_COMPLEMENT = bytes.maketrans(b"ACGT", b"TGCA")
-
-
-def _bases(rng: np.random.Generator, n: int, gc: float) -> np.ndarray:
-    at, cg = (1 - gc) / 2, gc / 2
-    return BASES[rng.choice(4, size=n, p=[at, cg, cg, at])]
+# i.i.d. bases of a given GC and reverse complements are plain tools, shared with the simulators;
+# the genomes' structure (block GC, IS copies, AT tracts) is this file's own
+from genomeml.simulate.genome import BASES, random_bases as _bases
+from genomeml.simulate.reads import revcomp_array
 
 
 def _diverged(rng: np.random.Generator, seq: np.ndarray, rate: float) -> np.ndarray:
@@ -47,7 +44,7 @@ def gc_rich(length: int, rng: np.random.Generator) -> str:
         if total > 20_000 and rng.random() < 0.02:
             piece = _diverged(rng, element, float(rng.uniform(0.0, 0.01)))
             if rng.random() < 0.5:
-                piece = np.frombuffer(piece.tobytes().translate(_COMPLEMENT)[::-1], dtype=np.uint8)
+                piece = revcomp_array(piece)
         else:
             piece = _bases(rng, int(rng.integers(500, 2000)), float(rng.uniform(0.60, 0.72)))
         pieces.append(piece)

@@ -331,7 +331,7 @@ def test_empty_read_block():
 # ----------------------------------------------------------------------------- downsampling bounds
 def test_downsample_bounds_count_from_the_first_overlapping_reads_window(tmp_path):
     """A read is judged by the window of its start, however far before the shard that lies: a 30-kb
-    read overlapping [30,000, 31,000) gets its window 0 counted; windows no read starts in are not."""
+    read overlapping [30,000, 31,000) gets its window 0 counted, which a fixed two-window margin missed."""
     length = 50_000
     header = pysam.AlignmentHeader.from_dict({"HD": {"VN": "1.6", "SO": "coordinate"},
                                               "SQ": [{"SN": CONTIG, "LN": length}]})
