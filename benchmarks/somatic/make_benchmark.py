@@ -105,10 +105,11 @@ def tool_versions() -> dict:
         out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, errors="replace")
         lines = [l.strip() for l in (out.stdout + out.stderr).splitlines() if match.lower() in l.lower() and l.strip()]
         return lines[0] if lines else "?"
+    iss = iss_binary()
     return {"art_illumina": first_line("art_illumina", "Version"), "bwa": first_line("bwa", "Version"),
             "bowtie2": first_line("bowtie2 --version", "version") if shutil.which("bowtie2") else "-",
             "dwgsim": first_line("dwgsim", "Version") if shutil.which("dwgsim") else "-",
-            "iss": first_line(f"{iss_binary()} --version", "version") if iss_binary() else "-",
+            "iss": first_line(f"{iss} --version", "version") if iss else "-",
             "samtools": first_line("samtools --version"), "pysam": pysam.__version__}
 
 
@@ -246,7 +247,8 @@ def main(argv: list[str] | None = None) -> dict:
     if not 0 < args.purity <= 1:
         sys.exit("make_benchmark: --purity must be in (0, 1]")
     min_vaf = args.min_vaf if args.min_vaf is not None else round(args.purity * levels[-1] / 2, 6)
-    if args.simulator == "iss" and iss_binary() is None:
+    iss = iss_binary()
+    if args.simulator == "iss" and iss is None:
         sys.exit(f"make_benchmark: iss not found on PATH or in {ISS_VENV} (run benchmarks/somatic/install_tools.sh)")
     needed = {"art": ("art_illumina",), "dwgsim": ("dwgsim",), "iss": ()}[args.simulator] + ("bwa", "samtools")
     for tool in needed + (("bowtie2",) if args.aligner == "bowtie2" else ()):
@@ -349,7 +351,7 @@ def main(argv: list[str] | None = None) -> dict:
                     f"-f {fold:.6f} -rs {rs} -na -q -i {tag}.fa -o {tag}_", work, cmds)
             elif args.simulator == "iss":   # -n counts the reads of both mates; one CPU: same reads whatever the machine
                 n_reads = 2 * max(1, round(fold * len(seq) / (2 * args.read_length)))
-                run(f"{iss_binary()} generate -q --seed {rs} --cpus 1 -g {tag}.fa --model {args.iss_model} -n {n_reads} "
+                run(f"{iss} generate -q --seed {rs} --cpus 1 -g {tag}.fa --model {args.iss_model} -n {n_reads} "
                     f"--fragment-length {FRAGMENT_MEAN} --fragment-length-sd {FRAGMENT_SD} -o {tag}_iss > {tag}_iss.log 2>&1"
                     f" && mv {tag}_iss_R1.fastq {tag}_1.fq && mv {tag}_iss_R2.fastq {tag}_2.fq", work, cmds)
             else:   # -H: the FASTA is one haplotype; -r 0 -y 0: no mutations or random reads of its own
