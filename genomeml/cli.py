@@ -76,6 +76,9 @@ def simulate() -> None:
 @click.option("--flank-indels", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="Share of germline indels that delete or insert one base beside a homopolymer (reads "
                    "ending in the run show them as mismatches).")
+@click.option("--indel-error-scale", type=click.FloatRange(0, 100, min_open=True), default=1.0, show_default=True,
+              help="Multiply the drawn run's indel error and PCR stutter rates (Illumina): below 1 for runs as "
+                   "clean as art_illumina's or cleaner.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--threads", type=int, default=2, show_default=True)
 def simulate_somatic_cmd(**kwargs) -> None:
@@ -248,8 +251,12 @@ def merge_polish_cmd(assembly, edits, output, vcf) -> None:
 @click.option("--second-mate-indels", is_flag=True,
               help="Count an indel the second of two overlapping mates shows where the first mate ends inside "
                    "the repeat and cannot show it; a model trained on such examples calls with it.")
+@click.option("--sample-error-rates", is_flag=True,
+              help="Give every example the run's own indel and mismatch error rates, estimated from a fixed "
+                   "sample of the normal's reads (tumor-only: the tumor's); a model trained on such examples "
+                   "calls with them.")
 def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_somatic, truth_germline, truth,
-                      threads, seed, realign_indels, second_mate_indels) -> None:
+                      threads, seed, realign_indels, second_mate_indels, sample_error_rates) -> None:
     """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection.
 
     With --polish: the windows where reads disagree with a draft assembly.
@@ -266,7 +273,8 @@ def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_
         if (truth_somatic is None) != (truth_germline is None):
             raise click.UsageError("give both --truth-somatic and --truth-germline, or neither")
         summary = make_examples(ref, tumor, normal, output, regions, truth_somatic, truth_germline, threads,
-                                seed=seed, realign_indels=realign_indels, second_mate_indels=second_mate_indels)
+                                seed=seed, realign_indels=realign_indels, second_mate_indels=second_mate_indels,
+                                sample_error_rates=sample_error_rates)
     click.echo(json.dumps(summary, indent=2, sort_keys=True))
 
 
@@ -353,18 +361,24 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
 @click.option("--second-mate-indels/--no-second-mate-indels", default=None,
               help="Make the examples counting second-mate indels a first mate cannot show "
                    "(default: as the shipped model was).")
+@click.option("--sample-error-rates/--no-sample-error-rates", default=None,
+              help="Give the examples each run's own error rates and spread the simulated runs' indel error "
+                   "rates down to 1/20 (default: as the shipped model was).")
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
-                     members, realign_indels, long_indels, flank_indels, second_mate_indels) -> None:
+                     members, realign_indels, long_indels, flank_indels, second_mate_indels,
+                     sample_error_rates) -> None:
     """Rebuild the shipped somatic models from scratch (simulate, make examples, train both)."""
-    from genomeml.train.recipe import (FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, SECOND_MATE_INDELS,
-                                       retrain_somatic)
+    from genomeml.train.recipe import (FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, SAMPLE_ERROR_RATES,
+                                       SECOND_MATE_INDELS, retrain_somatic)
     metrics = retrain_somatic(workdir, source, models_dir, threads, simulations, validation_simulations, seed, epochs,
                               members=members,
                               realign_indels=REALIGN_INDELS if realign_indels is None else realign_indels,
                               long_indels=LONG_INDELS if long_indels is None else long_indels,
                               flank_indels=FLANK_INDELS if flank_indels is None else flank_indels,
                               second_mate_indels=SECOND_MATE_INDELS if second_mate_indels is None
-                              else second_mate_indels)
+                              else second_mate_indels,
+                              sample_error_rates=SAMPLE_ERROR_RATES if sample_error_rates is None
+                              else sample_error_rates)
     click.echo(json.dumps(metrics, indent=2, sort_keys=True))
 
 

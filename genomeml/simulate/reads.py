@@ -113,7 +113,7 @@ class IlluminaProfile:
         )
 
     def as_dict(self) -> dict:
-        return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
 STUTTER_MAX = 0.3
@@ -288,7 +288,7 @@ class LongReadProfile:
         raise ValueError(f"no long-read profile for platform {platform!r}")
 
     def as_dict(self) -> dict:
-        return {k: round(v, 6) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
 def _context_hash(codes: np.ndarray, starts: np.ndarray, lengths: np.ndarray, salt: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from genomeml.io.vcf import write_vcf
 from genomeml.models import resolve_model
 from genomeml.somatic.examples import ExampleSettings, example_info
 from genomeml.somatic.postprocess import CallSettings, header_lines, record_line
-from genomeml.somatic.shards import DEFAULT_SHARD, iter_examples, prepare_inputs
+from genomeml.somatic.shards import DEFAULT_SHARD, iter_examples, prepare_inputs, with_error_rates
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def default_model(tumor_only: bool) -> str:
 
 def check_channels(card: dict, model_path: Path) -> None:
     """DeepVariant's rule: a model refuses tensors whose channels it was not trained on."""
-    info = example_info()
+    info = example_info(card)
     if (card.get("channel_version") != info["channel_version"] or card.get("shape") != info["shape"]
             or card.get("features") != info["features"]):
         raise GenomemlError(f"{model_path}: model expects channel version {card.get('channel_version')} "
@@ -88,16 +88,18 @@ def call_somatic(req: CallRequest) -> dict:
     from genomeml.somatic.inference import Predictor   # TensorFlow loads only once inputs are known good
     predictor = Predictor(model_ref.path)
     samples = [inputs.tumor_sample] + ([inputs.normal_sample] if inputs.normal_sample else [])
+    examples = with_error_rates(inputs, example_settings(model_ref.card))
+    rates = (samples[-1], examples.error_rates.as_dict()) if examples.error_rates is not None else None
     header = header_lines(inputs.contigs, samples, canonical_command(req),
                           describe_regions(inputs.regions, inputs.contigs), model_ref.name,
                           str(model_ref.card.get("model_version", "?")), str(req.reference), settings,
-                          dict(zip(samples, (inputs.tumor_mapq_scale, inputs.normal_mapq_scale))))
+                          dict(zip(samples, (inputs.tumor_mapq_scale, inputs.normal_mapq_scale))), rates)
     stats = {"candidates": 0, "pass": 0, "examples_s": 0.0, "inference_s": 0.0}
 
     def records() -> Iterator[str]:
         """VCF lines in genome order, streamed to the file: a genome's records never sit in memory at once."""
         clock = time.perf_counter()
-        for _, batch in iter_examples(inputs, example_settings(model_ref.card), req.threads, req.shard_size):
+        for _, batch in iter_examples(inputs, examples, req.threads, req.shard_size):
             stats["examples_s"] += time.perf_counter() - clock
             if len(batch):
                 t0 = time.perf_counter()

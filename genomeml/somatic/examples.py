@@ -19,6 +19,7 @@ from genomeml.io.alignments import MAPQ_SCALE
 from genomeml.io.regions import Region
 from genomeml.pileup.alleles import Allele, padded_window
 from genomeml.pileup.candidates import AlleleCounts, CandidateThresholds, count_alleles, find_candidates
+from genomeml.pileup.error_rates import FEATURES as ERROR_RATE_FEATURES, SampleErrorRates
 from genomeml.pileup.encode import (CHANNEL_VERSION, CHANNELS, block_support, encode_rows, order_by,
                                     reference_codes, reference_row)
 from genomeml.pileup.reads import A, EMPTY, T, ReadBlock, fetch_decoded
@@ -77,17 +78,26 @@ class ExampleSettings:
     max_depth: float = 1000.0   # deeper 10-kb windows are downsampled by read-name hash
     realign_indels: bool = False   # count reads that carry an indel without showing it (pileup.realign)
     second_mate_indels: bool = False   # count a second mate's indel its overlapping first mate cannot show
+    # give every example the run's own error rates (pileup.error_rates) as features: the normal's,
+    # in tumor-only mode the tumor's; estimated once per run (shards.iter_examples fills error_rates)
+    sample_error_rates: bool = False
+    error_rates: SampleErrorRates | None = None
 
     def options(self) -> dict[str, bool]:
         """How reads were counted, under the keys example_info, example files and model cards use."""
-        return {"indel_realignment": self.realign_indels, "second_mate_indels": self.second_mate_indels}
+        return {"indel_realignment": self.realign_indels, "second_mate_indels": self.second_mate_indels,
+                "sample_error_rates": self.sample_error_rates}
 
     @classmethod
     def from_options(cls, options: dict) -> "ExampleSettings":
         """Settings from recorded options (a model card, an example_info.json); absent keys are off,
         as they were before the option existed."""
         return cls(realign_indels=bool(options.get("indel_realignment", False)),
-                   second_mate_indels=bool(options.get("second_mate_indels", False)))
+                   second_mate_indels=bool(options.get("second_mate_indels", False)),
+                   sample_error_rates=bool(options.get("sample_error_rates", False)))
+
+    def feature_names(self) -> list[str]:
+        return list(FEATURES) + (list(ERROR_RATE_FEATURES) if self.sample_error_rates else [])
 
 
 # the ways of counting reads a model learns and call-somatic must repeat: recorded in cards and example files
@@ -96,10 +106,10 @@ OPTION_KEYS = tuple(ExampleSettings().options())
 
 def example_info(options: dict | None = None) -> dict:
     """The example_info.json of DeepVariant: what a model trained on these tensors expects."""
-    recorded = ExampleSettings.from_options(options or {}).options()
+    settings = ExampleSettings.from_options(options or {})
     return {"channel_version": CHANNEL_VERSION, "channels": list(CHANNELS), "shape": [ROWS, WIDTH, len(CHANNELS)],
-            "features": list(FEATURES), "labels": list(LABELS), "tumor_rows": TUMOR_ROWS,
-            "normal_rows": NORMAL_ROWS, **recorded}
+            "features": settings.feature_names(), "labels": list(LABELS), "tumor_rows": TUMOR_ROWS,
+            "normal_rows": NORMAL_ROWS, **settings.options()}
 
 
 def _homopolymer_length(seq: str, i: int) -> int:
@@ -275,13 +285,16 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
     ``ref_seq`` covers ``region`` plus FETCH_PAD on each side, from ``offset``, clipped to the
     contig (which must end at ``offset + len(ref_seq)`` when the shard reaches its end).
     """
+    if settings.sample_error_rates and settings.error_rates is None:
+        raise ValueError("sample_error_rates is on but the run's error rates were not estimated")
+    run_features = settings.error_rates.features() if settings.sample_error_rates else np.zeros(0, np.float32)
     tumor = _Sample(tumor_bam, region, ref_seq, offset, settings, mapq_scales[0])
     normal = _Sample(normal_bam, region, ref_seq, offset, settings, mapq_scales[1]) if normal_bam is not None else None
     found = find_candidates(tumor.counts, ref_seq, offset, settings.thresholds)
     candidates = [a for a in found if region.start <= a.pos < region.end]
     n = len(candidates)
     tensors = np.zeros((n, ROWS, WIDTH, len(CHANNELS)), dtype=np.int8)
-    features = np.zeros((n, len(FEATURES)), dtype=np.float32)
+    features = np.zeros((n, len(settings.feature_names())), dtype=np.float32)
     tumor_counts: list[SiteCounts] = []
     normal_counts: list[SiteCounts | None] = []
     alleles_at = Counter(a.pos for a in candidates)
@@ -310,7 +323,8 @@ def make_shard_examples(tumor_bam: pysam.AlignmentFile, normal_bam: pysam.Alignm
         other = alleles_at[allele.pos] - 1
         nearby = [tumor.nearby.max_vaf(allele), normal.nearby.max_vaf(allele) if normal is not None else 0.0]
         features[k] = np.concatenate([_features(allele, t_counts, t_fwd, n_counts, ref_seq, offset, other),
-                                      _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32)])
+                                      _evidence_features(t_evidence, n_evidence), np.array(nearby, np.float32),
+                                      run_features])
         tumor_counts.append(t_counts)
         normal_counts.append(n_counts)
     return ExampleBatch(candidates, tensors, features, tumor_counts, normal_counts, options=settings.options())

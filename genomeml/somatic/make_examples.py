@@ -16,12 +16,14 @@ from genomeml.somatic.shards import DEFAULT_SHARD, iter_examples, prepare_inputs
 log = logging.getLogger(__name__)
 
 
-def concatenate(batches: list[ExampleBatch]) -> ExampleBatch:
+def concatenate(batches: list[ExampleBatch], settings: ExampleSettings | None = None) -> ExampleBatch:
     if not batches:
-        from genomeml.somatic.examples import FEATURES, ROWS, WIDTH
+        from genomeml.somatic.examples import ROWS, WIDTH
         from genomeml.pileup.encode import CHANNELS
+        settings = settings or ExampleSettings()
         return ExampleBatch([], np.zeros((0, ROWS, WIDTH, len(CHANNELS)), np.int8),
-                            np.zeros((0, len(FEATURES)), np.float32), [], [])
+                            np.zeros((0, len(settings.feature_names())), np.float32), [], [],
+                            options=settings.options())
     return ExampleBatch([a for b in batches for a in b.alleles], np.concatenate([b.tensors for b in batches]),
                         np.concatenate([b.features for b in batches]), [c for b in batches for c in b.tumor],
                         [c for b in batches for c in b.normal], options=batches[0].options)
@@ -34,13 +36,15 @@ def _in_regions(keys: set, regions) -> set:
 def make_examples(reference: str, tumor: str, normal: str | None, output: str | os.PathLike,
                   regions: Sequence[str] = (), truth_somatic: str | None = None, truth_germline: str | None = None,
                   threads: int = 1, shard_size: int = DEFAULT_SHARD, seed: int = 0,
-                  realign_indels: bool = False, second_mate_indels: bool = False) -> dict:
+                  realign_indels: bool = False, second_mate_indels: bool = False,
+                  sample_error_rates: bool = False) -> dict:
     """Write examples (with labels when both truths are given) to ``output`` (.npz). Returns label counts."""
     inputs = prepare_inputs(reference, tumor, normal, regions)
     somatic = _in_regions(truth_keys(truth_somatic, reference), inputs.regions) if truth_somatic else None
     germline = truth_keys(truth_germline, reference) if truth_germline else set()
-    settings = ExampleSettings(seed=seed, realign_indels=realign_indels, second_mate_indels=second_mate_indels)
-    batch = concatenate([batch for _, batch in iter_examples(inputs, settings, threads, shard_size)])
+    settings = ExampleSettings(seed=seed, realign_indels=realign_indels, second_mate_indels=second_mate_indels,
+                               sample_error_rates=sample_error_rates)
+    batch = concatenate([batch for _, batch in iter_examples(inputs, settings, threads, shard_size)], settings)
     batch.options = settings.options()
     if somatic is not None:
         batch.labels = label_alleles(batch.alleles, somatic, germline)

@@ -40,14 +40,18 @@ def phred(p_error: float, cap: float = 99.0) -> float:
 
 def header_lines(contigs: dict[str, int], samples: list[str], command: str, regions: str, model_name: str,
                  model_version: str, reference: str, settings: CallSettings = CallSettings(),
-                 mapq_scales: dict[str, float] | None = None) -> list[str]:
+                 mapq_scales: dict[str, float] | None = None, error_rates: tuple[str, dict] | None = None) -> list[str]:
     """The VCF header; ``regions`` is the canonical text of the called regions (io.regions.describe_regions).
 
     ``mapq_scales``: samples whose MAPQ was put on the models' scale (io.alignments.mapq_scale), and by
-    what factor; recorded because it changes what the model saw.
+    what factor; recorded because it changes what the model saw. ``error_rates``: the sample whose
+    error rates the model was given (pileup.error_rates) and those rates, for the same reason.
     """
     scaled = [f"##genomeml_mapq_scale={sample}:{scale:.4f}" for sample, scale in (mapq_scales or {}).items()
               if scale != 1.0]
+    if error_rates is not None:
+        sample, rates = error_rates
+        scaled.append(f"##genomeml_error_rates={sample}:" + ",".join(f"{k}={v}" for k, v in rates.items()))
     meta = [
         f"##genomeml_command={command}",
         f"##{REGIONS_KEY}={regions}",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from genomeml.io.alignments import check_contigs, mapq_ceiling, mapq_scale, open_alignments, sample_name
 from genomeml.io.reference import Reference
 from genomeml.parallel import map_shards
+from genomeml.pileup.error_rates import SampleErrorRates, estimate_error_rates
 from genomeml.io.regions import Region, plan_shards, resolve_regions, shard_regions, sort_regions
 from genomeml.somatic.examples import FETCH_PAD, ExampleBatch, ExampleSettings, make_shard_examples
 
@@ -94,9 +95,27 @@ def _run(shard: Region) -> tuple[Region, ExampleBatch]:
     return shard, batch
 
 
+def run_error_rates(inputs: SomaticInputs) -> SampleErrorRates:
+    """The run's error rates, from the normal (no somatic mutations to pass for errors), or in
+    tumor-only mode from the tumor; the same whatever regions the run calls."""
+    path = inputs.normal or inputs.tumor
+    with Reference(inputs.reference) as ref, open_alignments(path, inputs.reference) as handle:
+        rates = estimate_error_rates(handle, ref)
+    log.info("%s: %s", path, rates.describe())
+    return rates
+
+
+def with_error_rates(inputs: SomaticInputs, settings: ExampleSettings) -> ExampleSettings:
+    """``settings`` with the run's error rates estimated, when its examples carry them."""
+    if settings.sample_error_rates and settings.error_rates is None:
+        return replace(settings, error_rates=run_error_rates(inputs))
+    return settings
+
+
 def iter_examples(inputs: SomaticInputs, settings: ExampleSettings, threads: int = 1,
                   shard_size: int = DEFAULT_SHARD) -> Iterator[tuple[Region, ExampleBatch]]:
     """Example batches per shard, in genome order, computed by ``threads`` processes."""
+    settings = with_error_rates(inputs, settings)
     return map_shards(shard_regions(inputs.regions, shard_size), _init, (inputs, settings), _run, threads, "examples")
 
 

@@ -31,6 +31,10 @@ LONG_INDELS = True   # the shipped model's simulations add a share of 6-20 bp in
 LONG_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with LONG_INDELS: share drawn from the 6-20 bp tail
 FLANK_INDELS = True   # ... and place a share of germline indels beside homopolymers (by chance only ~1%)
 FLANK_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with FLANK_INDELS: share of germline indels there
+# examples carry each run's own error rates (pileup.error_rates), and each simulated run's indel error
+# and stutter rates are scaled by 10 ** U(INDEL_ERROR_SCALE_LOG10): down to art_illumina's clean runs
+SAMPLE_ERROR_RATES = False
+INDEL_ERROR_SCALE_LOG10 = (-1.3, 0.0)
 
 
 @dataclass
@@ -50,10 +54,12 @@ class SimPlan:
     aligner: str = "minimap2"
     long_indels: float = 0.0
     flank_indels: float = 0.0
+    indel_error_scale: float = 1.0
 
 
 def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_indels: bool = LONG_INDELS,
-                 flank_indels: bool = FLANK_INDELS) -> tuple[list[SimPlan], list[SimPlan]]:
+                 flank_indels: bool = FLANK_INDELS,
+                 sample_error_rates: bool = SAMPLE_ERROR_RATES) -> tuple[list[SimPlan], list[SimPlan]]:
     """Simulation settings spread over depths, purities, contamination and sequence sources.
 
     ``long_indels`` gives each simulation a share of 6-20 bp indels, ``flank_indels`` a share of
@@ -66,6 +72,7 @@ def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_i
     aligner_rng = np.random.default_rng([seed, 3])
     long_rng = np.random.default_rng([seed, 4])
     flank_rng = np.random.default_rng([seed, 5])
+    scale_rng = np.random.default_rng([seed, 6])
     plans = []
     for i in range(n_train + n_valid):
         plans.append(SimPlan(
@@ -88,18 +95,29 @@ def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_i
             aligner=str(aligner_rng.choice(["minimap2", "bwa"])),
             long_indels=float(long_rng.choice(LONG_INDEL_SHARES)) if long_indels else 0.0,
             flank_indels=float(flank_rng.choice(FLANK_INDEL_SHARES)) if flank_indels else 0.0,
+            indel_error_scale=(float(f"{10 ** scale_rng.uniform(*INDEL_ERROR_SCALE_LOG10):.4g}")
+                               if sample_error_rates else 1.0),
         ))
     return plans[:n_train], plans[n_train:]
 
 
 def recipe_data(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_indels: bool = LONG_INDELS,
-                flank_indels: bool = FLANK_INDELS) -> dict:
+                flank_indels: bool = FLANK_INDELS, sample_error_rates: bool = SAMPLE_ERROR_RATES) -> dict:
     """The card's record of the training data (the "data" entry of the card's "training" section)."""
-    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels)
+    train_plan, valid_plan = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels, sample_error_rates)
     return {"recipe": "genomeml.train.recipe.somatic_plan", "recipe_seed": seed,
             "training_region": TRAINING_REGION, "synthetic_length": 100_000,
-            "simulations": [asdict(p) for p in train_plan],
-            "validation_simulations": [asdict(p) for p in valid_plan]}
+            "simulations": [plan_record(p) for p in train_plan],
+            "validation_simulations": [plan_record(p) for p in valid_plan]}
+
+
+def plan_record(plan: SimPlan) -> dict:
+    """A plan as cards record it; an unscaled run's indel_error_scale is left out, as cards from
+    before the setting have it."""
+    record = asdict(plan)
+    if record["indel_error_scale"] == 1.0:
+        del record["indel_error_scale"]
+    return record
 
 
 def simulation_config(plan: SimPlan, out: str, source: str):
@@ -111,7 +129,7 @@ def simulation_config(plan: SimPlan, out: str, source: str):
                             somatic_rate=plan.somatic_rate, germline_rate=plan.germline_rate, seed=plan.seed,
                             threads=1, paralogs=plan.paralogs, allelic_bias=plan.allelic_bias,
                             vntrs=plan.vntrs, aligner=plan.aligner, long_indels=plan.long_indels,
-                            flank_indels=plan.flank_indels)
+                            flank_indels=plan.flank_indels, indel_error_scale=plan.indel_error_scale)
 
 
 def simulation_options(plan: SimPlan, source: str) -> list[str]:
@@ -122,7 +140,8 @@ def simulation_options(plan: SimPlan, source: str) -> list[str]:
                     "--somatic-rate", repr(plan.somatic_rate), "--germline-rate", repr(plan.germline_rate),
                     "--paralogs", repr(plan.paralogs), "--allelic-bias", repr(plan.allelic_bias),
                     "--vntrs", repr(plan.vntrs), "--aligner", plan.aligner, "--long-indels", repr(plan.long_indels),
-                    "--flank-indels", repr(plan.flank_indels), "--seed", str(plan.seed), "--threads", "1"]
+                    "--flank-indels", repr(plan.flank_indels), "--indel-error-scale", repr(plan.indel_error_scale),
+                    "--seed", str(plan.seed), "--threads", "1"]
 
 
 def example_regions(plan: SimPlan) -> list[str]:
@@ -164,11 +183,10 @@ def _made_as(sim_dir: Path, examples: Path, config: dict, options: dict) -> bool
             and all(made.get(key, False) == bool(on) for key, on in options.items()))
 
 
-def _simulate_and_examples(args: tuple[SimPlan, str, str, bool, bool]) -> dict:
-    plan, workdir, source, realign_indels, second_mate_indels = args
+def _simulate_and_examples(args: tuple[SimPlan, str, str, dict]) -> dict:
+    plan, workdir, source, options = args
     from genomeml.simulate.common import config_record
     from genomeml.simulate.somatic import simulate_somatic
-    from genomeml.somatic.examples import ExampleSettings
     from genomeml.somatic.make_examples import make_examples
 
     def build(sim_dir: Path, examples: Path) -> dict:
@@ -177,9 +195,10 @@ def _simulate_and_examples(args: tuple[SimPlan, str, str, bool, bool]) -> dict:
                              examples, regions=example_regions(plan),
                              truth_somatic=str(sim_dir / "truth.somatic.vcf.gz"),
                              truth_germline=str(sim_dir / "truth.germline.vcf.gz"), threads=1, seed=plan.seed,
-                             realign_indels=realign_indels, second_mate_indels=second_mate_indels)
+                             realign_indels=options["indel_realignment"],
+                             second_mate_indels=options["second_mate_indels"],
+                             sample_error_rates=options["sample_error_rates"])
     # keep truth and config only
-    options = ExampleSettings(realign_indels=realign_indels, second_mate_indels=second_mate_indels).options()
     return simulated_examples(workdir, plan.name, build, ("tumor.bam", "tumor.bam.bai", "normal.bam", "normal.bam.bai"),
                               config_record(simulation_config(plan, "", source)), options)
 
@@ -189,11 +208,15 @@ def build_somatic_examples(workdir: str | os.PathLike, source_fasta: str, thread
                            realign_indels: bool = REALIGN_INDELS,
                            long_indels: bool = LONG_INDELS,
                            flank_indels: bool = FLANK_INDELS,
-                           second_mate_indels: bool = SECOND_MATE_INDELS) -> tuple[list[str], list[str], list[dict]]:
+                           second_mate_indels: bool = SECOND_MATE_INDELS,
+                           sample_error_rates: bool = SAMPLE_ERROR_RATES) -> tuple[list[str], list[str], list[dict]]:
+    from genomeml.somatic.examples import ExampleSettings
     if not Path(source_fasta).exists():
         raise GenomemlError(f"{source_fasta}: training sequence not found (the shared GRCh38 chr20 piece)")
-    train, valid = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels)
-    jobs = [(p, str(workdir), source_fasta, realign_indels, second_mate_indels) for p in train + valid]
+    train, valid = somatic_plan(n_train, n_valid, seed, long_indels, flank_indels, sample_error_rates)
+    options = ExampleSettings(realign_indels=realign_indels, second_mate_indels=second_mate_indels,
+                              sample_error_rates=sample_error_rates).options()
+    jobs = [(p, str(workdir), source_fasta, options) for p in train + valid]
     results = run_jobs(_simulate_and_examples, jobs, threads)
     files = [r["examples"] for r in results]
     return files[:len(train)], files[len(train):], results
@@ -203,7 +226,8 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
                     threads: int = 2, n_train: int = 128, n_valid: int = 18, seed: int = 2024,
                     epochs: int = 15, tumor_only_too: bool = False, members: int = MEMBERS,
                     realign_indels: bool = REALIGN_INDELS, long_indels: bool = LONG_INDELS,
-                    flank_indels: bool = FLANK_INDELS, second_mate_indels: bool = SECOND_MATE_INDELS) -> dict:
+                    flank_indels: bool = FLANK_INDELS, second_mate_indels: bool = SECOND_MATE_INDELS,
+                    sample_error_rates: bool = SAMPLE_ERROR_RATES) -> dict:
     """Rebuild the shipped somatic model(s) from scratch into ``models_dir``.
 
     Each model is the mean of ``members`` CNNs trained from seeds ``seed``, ``seed + 1``, ...
@@ -213,9 +237,9 @@ def retrain_somatic(workdir: str | os.PathLike, source_fasta: str, models_dir: s
     started = time.time()
     train_files, valid_files, results = build_somatic_examples(workdir, source_fasta, threads, n_train, n_valid, seed,
                                                                realign_indels, long_indels, flank_indels,
-                                                               second_mate_indels)
+                                                               second_mate_indels, sample_error_rates)
     data_seconds = round(time.time() - started, 1)
-    extra = {"data": {**recipe_data(n_train, n_valid, seed, long_indels, flank_indels),
+    extra = {"data": {**recipe_data(n_train, n_valid, seed, long_indels, flank_indels, sample_error_rates),
                       "data_seconds": data_seconds}}
     cards = {}
     wanted = [("somatic_illumina_tn", False)] + ([("somatic_illumina_to", True)] if tumor_only_too else [])

@@ -169,7 +169,6 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
     _, keras = deterministic_training(threads, 0)
     from genomeml.somatic.model import average_models
 
-    info = example_info()
     cards = []
     for path in member_paths:
         path = Path(path)
@@ -190,6 +189,7 @@ def ensemble_somatic(member_paths: Sequence[str | os.PathLike], validation_files
             raise GenomemlError(f"{validation_files[0]}: validation examples differ from the members in "
                                 f"{key.replace('_', ' ')}")
     members = [keras.models.load_model(p, compile=False) for p in member_paths]
+    info = example_info(cards[0])
     model = average_models(members, *info["shape"], len(info["features"]), info["tumor_rows"], info["normal_rows"])
 
     validation, calling = score_validation(model, load_examples(validation_files), tumor_only)

@@ -525,3 +525,26 @@ def test_flank_indel_share_puts_germline_indels_beside_homopolymers():
         assert (after is not None and after != event) or (before is not None and before != event), v
         kinds.add("deletion" if len(v.ref) == 2 else "insertion")
     assert kinds == {"deletion", "insertion"}
+
+
+def test_indel_error_scale_scales_the_runs_indel_errors_as_the_reads_show_them(tmp_path):
+    """The scale multiplies the drawn run's indel error and stutter rates (the rest of the run is the
+    same draw), and pileup.error_rates sees the difference in the reads."""
+    from genomeml.io.reference import Reference
+    from genomeml.pileup.error_rates import estimate_error_rates
+    rates, profiles = {}, {}
+    for scale in (0.05, 5.0):
+        out = tmp_path / f"s{scale}"
+        summary = _simulate(out, **{**SMALL, "seed": 3, "indel_error_scale": scale})
+        profiles[scale] = summary["read_profile"]
+        with Reference(out / "ref.fa") as ref, pysam.AlignmentFile(str(out / "normal.bam")) as bam:
+            rates[scale] = estimate_error_rates(bam, ref)
+    low, high = profiles[0.05], profiles[5.0]
+    for key in ("hp_indel_base", "random_indel_rate", "stutter_base"):
+        assert high[key] == pytest.approx(100 * low[key], rel=1e-3)
+    assert {k: v for k, v in low.items() if k not in ("hp_indel_base", "random_indel_rate", "stutter_base")} == \
+        {k: v for k, v in high.items() if k not in ("hp_indel_base", "random_indel_rate", "stutter_base")}
+    assert rates[5.0].homopolymer_indel > 10 * rates[0.05].homopolymer_indel
+    assert rates[5.0].other_indel > 10 * rates[0.05].other_indel
+    with pytest.raises(GenomemlError, match="indel-error-scale"):
+        _simulate(tmp_path / "bad", **{**SMALL, "indel_error_scale": 0.0})

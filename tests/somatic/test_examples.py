@@ -552,7 +552,8 @@ def test_second_mate_indels_change_only_indel_counts_and_travel_with_the_example
     from genomeml.somatic.dataset import example_options
     save_examples(tmp_path / "m.npz", counted)
     save_examples(tmp_path / "p.npz", plain)
-    assert example_options([tmp_path / "m.npz"]) == {"indel_realignment": False, "second_mate_indels": True}
+    assert example_options([tmp_path / "m.npz"]) == {"indel_realignment": False, "second_mate_indels": True,
+                                                      "sample_error_rates": False}
     with pytest.raises(GenomemlError, match="second mate indels"):
         example_options([tmp_path / "p.npz", tmp_path / "m.npz"])
 
@@ -604,3 +605,31 @@ def test_a_bowtie2_mapq_scale_gives_the_examples_of_the_training_scale(tmp_path,
             raw = make_shard_examples(tumor, normal, seq, SUB.start - FETCH_PAD, SUB, ExampleSettings())
     assert not np.array_equal(raw.tensors, at60.tensors)
     assert raw.features[:, F["tumor_alt_mean_mapq"]].max() < at60.features[:, F["tumor_alt_mean_mapq"]].max()
+
+
+def test_sample_error_rates_are_the_normals_whatever_the_regions(tmp_path, sub):
+    """The run's rates (pileup.error_rates) end every example's features, estimated from the
+    normal's fixed sample of reads: the same for a small region as for the whole run, so shards
+    and region jobs agree; without the option the examples are as before."""
+    from genomeml.pileup.error_rates import FEATURES as RATE_FEATURES
+    from genomeml.somatic.shards import prepare_inputs, with_error_rates
+    ref, tumor, normal = str(REF_FA), str(DATA / "tumor.bam"), str(DATA / "normal.bam")
+    small = with_error_rates(prepare_inputs(ref, tumor, normal, ["chr20:115001-116000"]),
+                             ExampleSettings(sample_error_rates=True))
+    whole = with_error_rates(prepare_inputs(ref, tumor, normal, None), ExampleSettings(sample_error_rates=True))
+    assert small.error_rates == whole.error_rates and small.error_rates.reads > 1000
+    tumor_only = with_error_rates(prepare_inputs(ref, tumor, None, None), ExampleSettings(sample_error_rates=True))
+    assert tumor_only.error_rates != whole.error_rates     # the tumor's own reads
+    assert with_error_rates(prepare_inputs(ref, tumor, normal, None), ExampleSettings()).error_rates is None
+
+    summary = make_examples(ref, tumor, normal, tmp_path / "r.npz", ["chr20:115001-125000"], sample_error_rates=True)
+    data = load_examples([tmp_path / "r.npz"])
+    n_plain = len(FEATURES)
+    assert data["features"].shape == (summary["examples"], n_plain + len(RATE_FEATURES))
+    assert np.array_equal(data["features"][:, n_plain:],
+                          np.tile(whole.error_rates.features(), (summary["examples"], 1)))
+    assert np.array_equal(data["features"][:, :n_plain], sub.features)   # the other features unchanged
+    info = example_info({"sample_error_rates": True})
+    assert info["features"] == list(FEATURES) + list(RATE_FEATURES) and info["sample_error_rates"] is True
+    with pytest.raises(ValueError, match="not estimated"):
+        run_shard(SUB, settings=ExampleSettings(sample_error_rates=True))

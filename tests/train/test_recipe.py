@@ -17,6 +17,30 @@ def test_cli_options_make_the_recipes_simulation(index):
     assert SomaticSimConfig(**params) == simulation_config(plan, "sims/x", "source.fa")
 
 
+def test_cli_options_make_a_scaled_simulation():
+    plan = somatic_plan(4, 2, seed=7, sample_error_rates=True)[0][1]
+    assert plan.indel_error_scale != 1.0
+    args = simulation_options(plan, "source.fa") + ["--out", "sims/x"]
+    params = cli.commands["simulate"].commands["somatic"].make_context("somatic", args).params
+    from genomeml.simulate.somatic import SomaticSimConfig
+    assert SomaticSimConfig(**params) == simulation_config(plan, "sims/x", "source.fa")
+
+
+def test_sample_error_rates_scale_indel_errors_and_keep_every_other_draw():
+    """With sample error rates each simulated run's indel errors are scaled down to 1/20 (art_illumina
+    is 5-35 times cleaner than the real HG002 run), from a stream of its own; the cards list the scale."""
+    from dataclasses import replace
+    plain = somatic_plan(10, 4, seed=7)
+    scaled = somatic_plan(10, 4, seed=7, sample_error_rates=True)
+    scales = [p.indel_error_scale for p in scaled[0] + scaled[1]]
+    assert all(p.indel_error_scale == 1.0 for p in plain[0] + plain[1])
+    assert all(10 ** -1.3 <= s <= 1.0 for s in scales) and len(set(scales)) > len(scales) // 2
+    assert [[replace(p, indel_error_scale=1.0) for p in part] for part in scaled] == [list(part) for part in plain]
+    data = recipe_data(10, 4, seed=7, sample_error_rates=True)
+    assert [s["indel_error_scale"] for s in data["simulations"]] == scales[:10]
+    assert all("indel_error_scale" not in s for s in recipe_data(10, 4, seed=7)["simulations"])
+
+
 def test_recipe_data_lists_every_simulation():
     data = recipe_data(4, 2, seed=7)
     assert [s["name"] for s in data["simulations"]] == ["sim000", "sim001", "sim002", "sim003"]
@@ -54,9 +78,11 @@ def test_recipe_defaults_are_the_shipped_models():
     import json
     from pathlib import Path
 
-    from genomeml.train.recipe import FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, SECOND_MATE_INDELS
+    from genomeml.train.recipe import (FLANK_INDELS, LONG_INDELS, REALIGN_INDELS, SAMPLE_ERROR_RATES,
+                                       SECOND_MATE_INDELS)
     card = json.loads((Path(__file__).resolve().parents[2] / "models" / "somatic_illumina_tn.json").read_text())
     assert bool(card.get("second_mate_indels")) is SECOND_MATE_INDELS
+    assert bool(card.get("sample_error_rates")) is SAMPLE_ERROR_RATES
     assert bool(card.get("indel_realignment")) is REALIGN_INDELS
     sims = card["training"]["data"]["simulations"]
     assert any(s.get("long_indels", 0) > 0 for s in sims) is LONG_INDELS

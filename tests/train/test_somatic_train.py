@@ -122,3 +122,33 @@ def test_training_twice_from_one_seed_gives_the_same_model(tmp_path, examples, m
     x, f = data["tensors"][:100], data["features"][:100]
     weights = [keras.models.load_model(p, compile=False).predict((x, f), verbose=0) for p in (members[0], again)]
     np.testing.assert_array_equal(weights[0], weights[1])
+
+
+def test_a_model_trained_with_sample_error_rates_is_given_them_when_calling(tmp_path):
+    """The option travels examples -> card -> call-somatic: the model gets the run's rates as
+    features (it would refuse examples of another width) and the VCF header records them."""
+    from genomeml.pileup.error_rates import FEATURES as RATE_FEATURES
+    from genomeml.train.somatic import ensemble_somatic, train_somatic
+    ex = tmp_path / "rates.npz"
+    make_examples(str(DATA / "ref.fa"), str(DATA / "tumor.bam"), str(DATA / "normal.bam"), ex, regions=[REGION],
+                  truth_somatic=str(DATA / "truth.somatic.vcf.gz"), truth_germline=str(DATA / "truth.germline.vcf.gz"),
+                  seed=1, sample_error_rates=True)
+    members = [tmp_path / f"m{seed}.keras" for seed in (1, 2)]
+    for path, seed in zip(members, (1, 2)):
+        card = train_somatic([str(ex)], [str(ex)], path, epochs=1, seed=seed, threads=2)
+        assert card["sample_error_rates"] is True and card["features"][-len(RATE_FEATURES):] == list(RATE_FEATURES)
+    model = tmp_path / "ensemble.keras"
+    assert ensemble_somatic(members, [str(ex)], model)["sample_error_rates"] is True
+    vcf = tmp_path / "calls.vcf.gz"   # in a process of its own: TensorFlow keeps the training threads
+    proc = subprocess.run([genomeml_exe(), "call-somatic", "--ref", str(DATA / "ref.fa"), "--tumor",
+                           str(DATA / "tumor.bam"), "--normal", str(DATA / "normal.bam"), "--regions", REGION,
+                           "--model", str(model), "--output", str(vcf)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    with pysam.VariantFile(str(vcf)) as calls:
+        lines = [line for line in str(calls.header).splitlines() if line.startswith("##genomeml_error_rates=")]
+        assert len(lines) == 1 and ":homopolymer_indel=" in lines[0] and ",reads=" in lines[0]
+        assert len(list(calls)) > 0
+    with pytest.raises(GenomemlError, match="expects"):
+        from genomeml.somatic.call import check_channels
+        card = json.loads(model.with_suffix(".json").read_text())
+        check_channels({**card, "sample_error_rates": False}, model)

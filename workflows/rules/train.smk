@@ -3,8 +3,8 @@
 # member CNN) -> average the members -> evaluate
 # call-somatic on each validation set -> Markdown model card. Same plan, seeds and library calls as the
 # recipe, so the default train section rebuilds models/somatic_illumina_tn.keras.
-from genomeml.train.recipe import (MEMBERS, REALIGN_INDELS, SECOND_MATE_INDELS, example_regions, member_path,
-                                   member_seeds, simulation_options, somatic_plan)
+from genomeml.train.recipe import (MEMBERS, REALIGN_INDELS, SAMPLE_ERROR_RATES, SECOND_MATE_INDELS, example_regions,
+                                   member_path, member_seeds, simulation_options, somatic_plan)
 
 TRAIN = config.get("train", {})
 TRAIN_DIR = f"{OUT}/train"
@@ -72,7 +72,8 @@ rule train_examples:
         regions=lambda w: " ".join(f"--regions {r}" for r in example_regions(TRAIN_PLANS[w.set])),
         seed=lambda w: TRAIN_PLANS[w.set].seed,
         counting=" ".join(flag for flag, on in (("--realign-indels", REALIGN_INDELS),
-                                                ("--second-mate-indels", SECOND_MATE_INDELS)) if on),
+                                                ("--second-mate-indels", SECOND_MATE_INDELS),
+                                                ("--sample-error-rates", SAMPLE_ERROR_RATES)) if on),
     threads: 1
     resources:
         mem_mb=4000,
