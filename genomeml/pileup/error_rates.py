@@ -117,11 +117,10 @@ def sample_windows(contigs: dict[str, int]) -> list[tuple[str, int, int]]:
 
 
 def _first_covered_windows(bam: pysam.AlignmentFile, contigs: dict[str, int]) -> list[tuple[str, int, int]]:
-    """Windows from the first mapped read of each contig on: where targeted or cut-down data has reads."""
+    """Windows from the first mapped read of each contig (all in the file) on: where targeted or
+    cut-down data has reads."""
     windows = []
     for contig in contigs:
-        if contig not in bam.references:
-            continue
         first = next(bam.fetch(contig), None)
         if first is None:
             continue
@@ -234,7 +233,8 @@ def _mismatch_counts(block: ReadBlock, ref_seq: str, offset: int) -> tuple[float
 def estimate_error_rates(bam: pysam.AlignmentFile, reference: Reference) -> SampleErrorRates:
     """The sample's rates from its reads in the fixed windows (sample_windows), or, when those hold
     fewer than MIN_READS usable reads, in the windows from each contig's first read on."""
-    contigs = {c: n for c, n in reference.contigs.items() if c in set(bam.references)}
+    in_bam = set(bam.references)
+    contigs = {c: n for c, n in reference.contigs.items() if c in in_bam}
     counts, reads = _count_windows(bam, reference, sample_windows(contigs))
     if reads < MIN_READS:
         counts, reads = _count_windows(bam, reference, _first_covered_windows(bam, contigs))
