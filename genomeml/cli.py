@@ -252,9 +252,9 @@ def merge_polish_cmd(assembly, edits, output, vcf) -> None:
               help="Count an indel the second of two overlapping mates shows where the first mate ends inside "
                    "the repeat and cannot show it; a model trained on such examples calls with it.")
 @click.option("--sample-error-rates", is_flag=True,
-              help="Give every example the run's own indel and mismatch error rates, estimated from a fixed "
-                   "sample of the normal's reads (tumor-only: the tumor's); a model trained on such examples "
-                   "calls with them.")
+              help="Give every example the run's own indel error rates (homopolymers, dinucleotide repeats, "
+                   "elsewhere), estimated from a fixed sample of the normal's reads (tumor-only: the tumor's); a "
+                   "model trained on such examples calls with them.")
 def make_examples_cmd(ref, tumor, normal, polish, reads, output, regions, truth_somatic, truth_germline, truth,
                       threads, seed, realign_indels, second_mate_indels, sample_error_rates) -> None:
     """Candidates and pileup tensors (labeled when truth VCFs are given), for training or inspection.

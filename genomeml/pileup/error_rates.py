@@ -183,8 +183,8 @@ def _tract_counts(tracts: list, starts: np.ndarray, ends: np.ndarray, events: np
 
 
 def window_counts(reads: list, ref_seq: str, offset: int) -> ErrorCounts:
-    """Error events and chances of ``reads`` over the columns of ``ref_seq`` (from ``offset``)."""
-    reads = _usable(reads)
+    """Error events and chances of ``reads`` (those to count: _usable ones) over the columns of
+    ``ref_seq`` (from ``offset``)."""
     width = len(ref_seq)
     if not reads or width == 0:
         return ErrorCounts()
@@ -245,10 +245,9 @@ def _count_windows(bam: pysam.AlignmentFile, reference: Reference,
                    windows: list[tuple[str, int, int]]) -> tuple[ErrorCounts, int]:
     total, reads = ErrorCounts(), 0
     for contig, start, end in windows:
-        decoded = fetch_decoded(bam, contig, start, end)
-        ref_seq = reference.fetch(contig, start, end)
-        total = total + window_counts(decoded, ref_seq, start)
-        reads += len(_usable(decoded))
+        usable = _usable(fetch_decoded(bam, contig, start, end))
+        total = total + window_counts(usable, reference.fetch(contig, start, end), start)
+        reads += len(usable)
         if reads >= MAX_READS:
             break
     return total, reads
