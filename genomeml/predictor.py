@@ -14,9 +14,16 @@ from typing import Sequence
 
 import numpy as np
 
+# Small batches: at 512 examples a somatic batch's activations are ~100 MB per layer, so every layer
+# streamed them through memory (and allocating them cost page faults); 32 examples stay in the CPU
+# caches. On a 2-core AVX2 EPYC this halved somatic inference time (and made polishing's 1.4x faster),
+# cut peak RSS by ~0.4 GB, and left every VCF record the same.
+BATCH_SIZE = 32
+
 
 class Predictor:
-    def __init__(self, model_path: Path, layer_modules: Sequence[str], n_outputs: int, batch_size: int = 512):
+    def __init__(self, model_path: Path, layer_modules: Sequence[str], n_outputs: int,
+                 batch_size: int = BATCH_SIZE):
         from genomeml.tf_import import import_tensorflow
         tf = import_tensorflow()
         tf.config.threading.set_intra_op_parallelism_threads(1)
