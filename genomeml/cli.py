@@ -362,8 +362,8 @@ def train_somatic_cmd(examples, validation, output, tumor_only, epochs, seed, th
               help="Make the examples counting second-mate indels a first mate cannot show "
                    "(default: as the shipped model was).")
 @click.option("--sample-error-rates/--no-sample-error-rates", default=None,
-              help="Give the examples each run's own error rates and spread the simulated runs' indel error "
-                   "rates down to 1/20 (default: as the shipped model was).")
+              help="Give the examples each run's own error rates and spread half the simulated runs' indel "
+                   "error rates down to 1/20, the rest unscaled (default: as the shipped model was).")
 def train_recipe_cmd(workdir, source, models_dir, threads, simulations, validation_simulations, epochs, seed,
                      members, realign_indels, long_indels, flank_indels, second_mate_indels,
                      sample_error_rates) -> None:
