@@ -33,8 +33,8 @@ FLANK_INDELS = True   # ... and place a share of germline indels beside homopoly
 FLANK_INDEL_SHARES = (0.0, 0.1, 0.2, 0.3)   # per simulation, with FLANK_INDELS: share of germline indels there
 # examples carry each run's own error rates (pileup.error_rates), and a simulated run's indel error
 # and stutter rates are scaled by 10 ** U(INDEL_ERROR_SCALE_LOG10): down to art_illumina's clean runs.
-# A share of the runs keeps the real-like rates unscaled: candidate G scaled every run and lost real
-# long indels, which it then met in a regime only its noisiest runs had trained it for.
+# A share of the runs keeps the real-like rates unscaled (candidate H): G scaled every run and lost real
+# long indels, so H keeps the real reads' noisy regime in half of its training.
 SAMPLE_ERROR_RATES = False
 INDEL_ERROR_SCALE_LOG10 = (-1.3, 0.0)
 UNSCALED_SHARE = 0.5
@@ -79,9 +79,10 @@ def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_i
     unscaled_rng = np.random.default_rng([seed, 7])   # so the scaled runs keep candidate G's scales
     plans = []
     for i in range(n_train + n_valid):
-        scale = float(f"{10 ** scale_rng.uniform(*INDEL_ERROR_SCALE_LOG10):.4g}")
-        if unscaled_rng.uniform() < UNSCALED_SHARE:
-            scale = 1.0
+        scale = 1.0
+        if sample_error_rates:
+            drawn = float(f"{10 ** scale_rng.uniform(*INDEL_ERROR_SCALE_LOG10):.4g}")   # every run: G's scales
+            scale = 1.0 if unscaled_rng.uniform() < UNSCALED_SHARE else drawn
         plans.append(SimPlan(
             name=f"sim{i:03d}",
             synthetic=None if i % 2 == 0 else 100_000,
@@ -102,7 +103,7 @@ def somatic_plan(n_train: int = 128, n_valid: int = 18, seed: int = 2024, long_i
             aligner=str(aligner_rng.choice(["minimap2", "bwa"])),
             long_indels=float(long_rng.choice(LONG_INDEL_SHARES)) if long_indels else 0.0,
             flank_indels=float(flank_rng.choice(FLANK_INDEL_SHARES)) if flank_indels else 0.0,
-            indel_error_scale=scale if sample_error_rates else 1.0,
+            indel_error_scale=scale,
         ))
     return plans[:n_train], plans[n_train:]
 
